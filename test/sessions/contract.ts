@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionStore } from '../../src/sessions/store.js';
+
+/** A state shaped like a questionnaire in progress: writers append to `ids`. */
+export interface Doc {
+  ids: string[];
+  note?: string;
+}
+
+export interface ContractSubject {
+  /** Two handles on the same storage, like two replicas (the memory store can only offer itself twice). */
+  replicas: [SessionStore<Doc>, SessionStore<Doc>];
+  /** Lets `ms` pass for TTLs: the memory store moves its clock, Redis really waits (≤ 1.2 s). */
+  elapse(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const newKey = (): string => `conv-${randomUUID()}`;
+
+/** load → append `id` → save, starting over from a fresh load on conflict; returns the number of conflicts. */
+export async function appendId(store: SessionStore<Doc>, key: string, id: string): Promise<number> {
+  for (let conflicts = 0; conflicts < 100; conflicts++) {
+    const current = await store.load(key);
+    const next = { ids: [...(current?.state.ids ?? []), id] };
+    if ((await store.save(key, next, current?.rev ?? 0, 60)) === 'ok') return conflicts;
+  }
+  throw new Error(`writer ${id} lost 100 races in a row`);
+}
+
+/** The behaviour every `SessionStore` must share; run once per implementation. */
+export function sessionStoreContract(name: string, setup: () => Promise<ContractSubject>): void {
+  describe(`SessionStore contract: ${name}`, () => {
+    let subject: ContractSubject;
+    let store: SessionStore<Doc>;
+
+    beforeAll(async () => {
+      subject = await setup();
+      store = subject.replicas[0];
+    });
+    afterAll(() => subject?.close());
+
+    it('loads nothing for a key never saved', async () => {
+      expect(await store.load(newKey())).toBeUndefined();
+    });
+
+    it('creates with expectedRev 0, then advances one revision per save', async () => {
+      const key = newKey();
+      expect(await store.save(key, { ids: ['a'] }, 0, 60)).toBe('ok');
+      expect(await store.load(key)).toEqual({ state: { ids: ['a'] }, rev: 1 });
+      expect(await store.save(key, { ids: ['a', 'b'] }, 1, 60)).toBe('ok');
+      expect(await store.load(key)).toEqual({ state: { ids: ['a', 'b'] }, rev: 2 });
+    });
+
+    it('refuses a stale revision and keeps the stored state', async () => {
+      const key = newKey();
+      await store.save(key, { ids: ['a'] }, 0, 60);
+      await store.save(key, { ids: ['b'] }, 1, 60);
+      expect(await store.save(key, { ids: ['stale'] }, 1, 60)).toBe('conflict');
+      expect(await store.save(key, { ids: ['future'] }, 3, 60)).toBe('conflict');
+      expect(await store.load(key)).toEqual({ state: { ids: ['b'] }, rev: 2 });
+    });
+
+    it('refuses to create a key that exists, and to update one that does not', async () => {
+      const key = newKey();
+      expect(await store.save(key, { ids: ['first'] }, 0, 60)).toBe('ok');
+      expect(await store.save(key, { ids: ['second'] }, 0, 60)).toBe('conflict');
+      const missing = newKey();
+      expect(await store.save(missing, { ids: [] }, 1, 60)).toBe('conflict');
+      expect(await store.load(missing)).toBeUndefined();
+      expect((await store.load(key))?.state).toEqual({ ids: ['first'] });
+    });
+
+    it('hands out copies: changing a loaded state changes nothing stored', async () => {
+      const key = newKey();
+      await store.save(key, { ids: ['a'] }, 0, 60);
+      const loaded = await store.load(key);
+      loaded?.state.ids.push('mutated');
+      expect((await store.load(key))?.state).toEqual({ ids: ['a'] });
+    });
+
+    it('refuses a TTL that would drop the state at once, and a state that is not JSON', async () => {
+      const key = newKey();
+      await expect(store.save(key, { ids: [] }, 0, 0)).rejects.toThrow(/ttlSeconds/);
+      await expect(store.save(key, { ids: [] }, 0, 1.5)).rejects.toThrow(/ttlSeconds/);
+      await expect(store.save(key, { ids: [] }, -1, 60)).rejects.toThrow(/expectedRev/);
+      await expect(store.save(key, undefined as unknown as Doc, 0, 60)).rejects.toThrow(/JSON/);
+      expect(await store.load(key)).toBeUndefined();
+    });
+
+    it('sets the TTL on every save and forgets a conversation when it runs out', async () => {
+      const refreshed = newKey();
+      const expiring = newKey();
+      await store.save(refreshed, { ids: ['a'] }, 0, 1);
+      await store.save(refreshed, { ids: ['a', 'b'] }, 1, 60);
+      await store.save(expiring, { ids: ['a'] }, 0, 1);
+      await subject.elapse(1200);
+      expect(await store.load(refreshed)).toEqual({ state: { ids: ['a', 'b'] }, rev: 2 });
+      expect(await store.load(expiring)).toBeUndefined();
+      expect(await store.save(expiring, { ids: ['again'] }, 1, 60)).toBe('conflict');
+      expect(await store.save(expiring, { ids: ['again'] }, 0, 60)).toBe('ok');
+    });
+
+    it('seen: true the first time per conversation and update id, false for every repeat', async () => {
+      const key = newKey();
+      expect(await store.seen(key, 'u1')).toBe(true);
+      expect(await store.seen(key, 'u1')).toBe(false);
+      expect(await store.seen(key, 'u2')).toBe(true);
+      expect(await store.seen(newKey(), 'u1')).toBe(true);
+    });
+
+    it('seen: exactly one true for the same update 3 times in a row and 3 times at once, across replicas', async () => {
+      const [a, b] = subject.replicas;
+      const sequential = newKey();
+      const results = [await a.seen(sequential, 'u'), await b.seen(sequential, 'u'), await a.seen(sequential, 'u')];
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const parallel = newKey();
+      const together = await Promise.all([a.seen(parallel, 'u'), b.seen(parallel, 'u'), a.seen(parallel, 'u')]);
+      expect(together.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('delete forgets the state and the update ids of that conversation only', async () => {
+      const key = newKey();
+      const other = newKey();
+      for (const k of [key, other]) {
+        await store.save(k, { ids: ['a'] }, 0, 60);
+        await store.seen(k, 'u1');
+      }
+      await store.delete(key);
+      expect(await store.load(key)).toBeUndefined();
+      expect(await store.seen(key, 'u1')).toBe(true);
+      expect(await store.load(other)).toEqual({ state: { ids: ['a'] }, rev: 1 });
+      expect(await store.seen(other, 'u1')).toBe(false);
+      await expect(store.delete(newKey())).resolves.toBeUndefined();
+    });
+
+    it('10 racing writers on two replicas: every id lands exactly once and rev = 10', async () => {
+      const key = newKey();
+      const ids = Array.from({ length: 10 }, (_, i) => `w${i}`);
+      const conflicts = await Promise.all(ids.map((id, i) => appendId(subject.replicas[i % 2]!, key, id)));
+      const final = await store.load(key);
+      expect(final?.rev).toBe(10);
+      expect([...(final?.state.ids ?? [])].sort()).toEqual([...ids].sort());
+      // All ten loads go out before any save, so the compare-and-set path really was taken.
+      expect(conflicts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    });
+  });
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemorySessionStore } from '../../src/sessions/memory.js';
+import { RedisSessionStore } from '../../src/sessions/redis.js';
+import { SEEN_TTL_SECONDS } from '../../src/sessions/store.js';
+import { redisUrl } from '../support/redis.js';
+import { type Doc, newKey, sessionStoreContract } from './contract.js';
+
+/*
+ * Database 1 is shared by the files of test/sessions, which may run in parallel: nobody flushes it, every run
+ * writes under its own prefix and the checks below scan that prefix only.
+ */
+const prefix = `t-${randomUUID()}`;
+
+function connect(): Redis {
+  return new Redis(redisUrl(1), { maxRetriesPerRequest: 1 });
+}
+
+/** Every key under `match`, by SCAN (never KEYS). */
+async function scanKeys(redis: Redis, match: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return found;
+}
+
+/** Counts the commands this connection sends, i.e. its round trips when nothing is pipelined. */
+function countCommands(redis: Redis): { readonly count: number; reset(): void } {
+  let count = 0;
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
+    count++;
+    return send(...args);
+  };
+  return { get count() { return count; }, reset: () => void (count = 0) };
+}
+
+sessionStoreContract('memory', async () => {
+  let now = Date.now();
+  const store = new MemorySessionStore<Doc>({ now: () => now });
+  return {
+    replicas: [store, store],
+    elapse: async (ms) => void (now += ms),
+    close: async () => store.close(),
+  };
+});
+
+sessionStoreContract('redis (two connections)', async () => {
+  const connections = [connect(), connect()] as const;
+  return {
+    replicas: [new RedisSessionStore<Doc>({ redis: connections[0], prefix }), new RedisSessionStore<Doc>({ redis: connections[1], prefix })],
+    elapse: (ms) => sleep(ms),
+    close: async () => void (await Promise.all(connections.map((c) => c.quit()))),
+  };
+});
+
+describe('MemorySessionStore', () => {
+  it('remembers update ids for 25 hours, then forgets them', async () => {
+    let now = 0;
+    const store = new MemorySessionStore({ now: () => now });
+    try {
+      expect(await store.seen('k', 'u')).toBe(true);
+      now += SEEN_TTL_SECONDS * 1000 - 1;
+      expect(await store.seen('k', 'u')).toBe(false);
+      now += 1;
+      expect(await store.seen('k', 'u')).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('the sweep keeps what is live and drops only what has expired', async () => {
+    let now = 0;
+    const store = new MemorySessionStore<Doc>({ now: () => now });
+    try {
+      await store.save('short', { ids: [] }, 0, 1);
+      await store.save('long', { ids: [] }, 0, 60);
+      now += 2000;
+      store.sweep();
+      expect(await store.load('long')).toEqual({ state: { ids: [] }, rev: 1 });
+      expect(await store.save('short', { ids: [] }, 0, 60)).toBe('ok');
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('RedisSessionStore keys', () => {
+  let redis: Redis;
+  let store: RedisSessionStore<Doc>;
+
+  beforeAll(() => {
+    redis = connect();
+    store = new RedisSessionStore<Doc>({ redis, prefix });
+  });
+  afterAll(async () => {
+    const keys = await scanKeys(redis, `${prefix}:*`);
+    if (keys.length > 0) await redis.unlink(...keys);
+    await redis.quit();
+  });
+
+  it('one hash per conversation, state as JSON next to rev', async () => {
+    const key = newKey();
+    await store.save(key, { ids: ['a'] }, 0, 60);
+    expect(await redis.hgetall(`${prefix}:{${key}}:conv`)).toEqual({ state: '{"ids":["a"]}', rev: '1' });
+  });
+
+  it('one round trip per load, save, seen and delete', async () => {
+    const key = newKey();
+    await store.save(key, { ids: [] }, 0, 60); // the scripts are now known to the server
+    await store.seen(key, 'warm-up');
+    await store.delete(key);
+    const counter = countCommands(redis);
+    for (const op of [
+      () => store.load(key),
+      () => store.save(key, { ids: ['a'] }, 0, 60),
+      () => store.seen(key, 'u'),
+      () => store.delete(key),
+    ]) {
+      counter.reset();
+      await op();
+      expect(counter.count).toBe(1);
+    }
+  });
+
+  it('seen keys live at least 25 hours', async () => {
+    const key = newKey();
+    await store.seen(key, 'u');
+    expect(await redis.ttl(`${prefix}:{${key}}:seen:u`)).toBeGreaterThanOrEqual(25 * 3600 - 1);
+    expect(await redis.ttl(`${prefix}:{${key}}:keys`)).toBeGreaterThanOrEqual(25 * 3600 - 1);
+  });
+
+  it('after delete no key of the conversation is left in the database', async () => {
+    const key = newKey();
+    await store.save(key, { ids: ['a'] }, 0, 60);
+    for (let i = 0; i < 5; i++) await store.seen(key, `u${i}`);
+    expect(await scanKeys(redis, `*{${key}}*`)).toHaveLength(7);
+    await store.delete(key);
+    expect(await scanKeys(redis, `*${key}*`)).toEqual([]);
+  });
+
+  it('every key the store writes has a TTL', async () => {
+    const keys = Array.from({ length: 5 }, newKey);
+    for (const key of keys) {
+      await store.save(key, { ids: [] }, 0, 60);
+      await store.save(key, { ids: ['a'] }, 1, 120);
+      await store.seen(key, 'u1');
+      await store.seen(key, 'u1');
+      await store.seen(key, 'u2');
+    }
+    await store.delete(keys[0]!);
+    const written = await scanKeys(redis, `${prefix}:*`);
+    expect(written.length).toBeGreaterThanOrEqual(4 * 4);
+    const ttls = await Promise.all(written.map((k) => redis.ttl(k)));
+    expect(written.filter((_, i) => !(ttls[i]! > 0))).toEqual([]);
+  });
+});
