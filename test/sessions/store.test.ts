@@ -7,6 +7,7 @@ import { RedisSessionStore } from '../../src/sessions/redis.js';
 import { SEEN_TTL_SECONDS } from '../../src/sessions/store.js';
 import { redisUrl } from '../support/redis.js';
 import { type Doc, newKey, sessionStoreContract } from './contract.js';
+import { countCommands, keysWithoutTtl, scanKeys } from './helpers.js';
 
 /*
  * Database 1 is shared by the files of test/sessions, which may run in parallel: nobody flushes it, every run
@@ -16,29 +17,6 @@ const prefix = `t-${randomUUID()}`;
 
 function connect(): Redis {
   return new Redis(redisUrl(1), { maxRetriesPerRequest: 1 });
-}
-
-/** Every key under `match`, by SCAN (never KEYS). */
-async function scanKeys(redis: Redis, match: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    found.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return found;
-}
-
-/** Counts the commands this connection sends, i.e. its round trips when nothing is pipelined. */
-function countCommands(redis: Redis): { readonly count: number; reset(): void } {
-  let count = 0;
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
-    count++;
-    return send(...args);
-  };
-  return { get count() { return count; }, reset: () => void (count = 0) };
 }
 
 sessionStoreContract('memory', async () => {
@@ -157,7 +135,6 @@ describe('RedisSessionStore keys', () => {
     await store.delete(keys[0]!);
     const written = await scanKeys(redis, `${prefix}:*`);
     expect(written.length).toBeGreaterThanOrEqual(4 * 4);
-    const ttls = await Promise.all(written.map((k) => redis.ttl(k)));
-    expect(written.filter((_, i) => !(ttls[i]! > 0))).toEqual([]);
+    expect(await keysWithoutTtl(redis, written)).toEqual([]);
   });
 });

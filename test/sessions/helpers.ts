@@ -1,0 +1,43 @@
+import type { Redis } from 'ioredis';
+
+/** Every key matching `match`, by SCAN (never KEYS). */
+export async function scanKeys(redis: Redis, match: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return found;
+}
+
+/** Keys among `keys` that would never expire (TTL -1). */
+export async function keysWithoutTtl(redis: Redis, keys: string[]): Promise<string[]> {
+  const ttls = await Promise.all(keys.map((k) => redis.ttl(k)));
+  return keys.filter((_, i) => ttls[i] === -1);
+}
+
+/** Counts the commands this connection sends, i.e. its round trips when nothing is pipelined. */
+export function countCommands(redis: Redis): { readonly count: number; reset(): void } {
+  let count = 0;
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
+    count++;
+    return send(...args);
+  };
+  return {
+    get count() {
+      return count;
+    },
+    reset: () => void (count = 0),
+  };
+}
+
+/** Polls `condition` every 20 ms for at most `timeoutMs`; the caller asserts on what it sees afterwards. */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
