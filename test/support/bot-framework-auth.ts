@@ -62,7 +62,7 @@ export interface BotFrameworkAuthServer {
 
 export async function startBotFrameworkAuth(): Promise<BotFrameworkAuthServer> {
   const keyId = 'fake-bf-key-1';
-  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
   const { privateKey: foreignKey } = await generateKeyPair('RS256');
   const jwk: JWK & { endorsements: string[] } = {
     ...(await exportJWK(publicKey)),
@@ -121,7 +121,7 @@ async function sign(opts: SignOptions, key: CryptoKey, keyId: string): Promise<s
   const expiresIn = opts.expiresIn ?? 3600;
   const issuedAt = expiresIn < 0 ? now + expiresIn - 3600 : now;
   const jwt = new SignJWT(opts.serviceUrl ? { serviceurl: opts.serviceUrl } : {})
-    .setProtectedHeader({ alg: 'RS256', kid: keyId, typ: 'JWT', x5t: keyId })
+    .setProtectedHeader({ alg: 'RS256', kid: keyId, typ: 'JWT' })
     .setIssuer(opts.issuer ?? BOT_FRAMEWORK_ISSUER)
     .setAudience(opts.audience ?? opts.appId)
     .setIssuedAt(issuedAt)

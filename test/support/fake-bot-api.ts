@@ -10,6 +10,7 @@ import type { UserFromGetMe } from 'grammy/types';
  * including the errors the channel adapter must survive: "message is not modified", 429 with `retry_after`,
  * 403 for a user who blocked the bot.
  *
+ * Methods not listed in `BotState.handle` (sendPhoto, getUpdates, …) answer 404 "Not Found", as unknown ones do.
  * Divergence from Telegram, on purpose: `setWebhook` accepts plain http for loopback hosts (tests run there).
  */
 
@@ -55,6 +56,7 @@ export interface FakeBotApi {
   failNext(method: string, fault: Fault): void;
   blockChat(chatId: number | string): void;
   unblockChat(chatId: number | string): void;
+  /** Resolves with the calls of `method` (failed ones included) once there are at least `n`. */
   waitForCalls(method: string, n: number, timeoutMs?: number): Promise<RecordedCall[]>;
   /** Forgets calls, messages, faults, blocks and the webhook. */
   clear(): void;

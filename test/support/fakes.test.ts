@@ -203,6 +203,7 @@ describe('fake Bot API with grammY', () => {
         text: 'gekozen:q1:4',
         reply_markup: undefined,
       });
+      expect(fake.callsOf('getMe')).toEqual([]);
     } finally {
       await closeServer(server);
     }
@@ -263,6 +264,7 @@ describe('Telegram update factories', () => {
 
 type Botbuilder = typeof import('botbuilder');
 type ConnectorClient = import('botframework-connector').ConnectorClient;
+type Activity = import('botbuilder').Activity;
 
 const TEAMS_CONVERSATION = '19:meeting_Zm9v@thread.v2;messageid=1700000000001';
 
@@ -401,6 +403,7 @@ describe('Bot Framework JWTs accepted by ConfigurationBotFrameworkAuthentication
   let connector: FakeConnector;
   let server: Server;
   let endpoint: string;
+  let bfAuth: InstanceType<Botbuilder['ConfigurationBotFrameworkAuthentication']>;
   const received: string[] = [];
 
   /** Outbound credentials via the fake's token endpoint; botbuilder's MSAL path refuses http authorities. */
@@ -422,7 +425,8 @@ describe('Bot Framework JWTs accepted by ConfigurationBotFrameworkAuthentication
     };
   }
 
-  function activity(text: string) {
+  /** An inbound Teams message as the channel service posts it (botbuilder's Activity type lists every field as required). */
+  function activity(text: string): Activity {
     return {
       type: 'message',
       id: '1:inbound-1',
@@ -432,7 +436,7 @@ describe('Bot Framework JWTs accepted by ConfigurationBotFrameworkAuthentication
       recipient: { id: `28:${APP_ID}`, name: 'Feedbackbot' },
       conversation: { id: TEAMS_CONVERSATION, conversationType: 'personal' },
       text,
-    };
+    } as Activity;
   }
 
   async function post(text: string, token: string): Promise<number> {
@@ -448,7 +452,7 @@ describe('Bot Framework JWTs accepted by ConfigurationBotFrameworkAuthentication
     bb = await import('botbuilder');
     auth = await startBotFrameworkAuth();
     connector = await startFakeConnector({ accessToken: ACCESS_TOKEN });
-    const bfAuth = new bb.ConfigurationBotFrameworkAuthentication(auth.config(APP_ID), tokenEndpointCredentials());
+    bfAuth = new bb.ConfigurationBotFrameworkAuthentication(auth.config(APP_ID), tokenEndpointCredentials());
     const adapter = new bb.CloudAdapter(bfAuth);
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -503,6 +507,20 @@ describe('Bot Framework JWTs accepted by ConfigurationBotFrameworkAuthentication
     expect(await post('vervalst', token)).toBe(500);
     expect(received).toEqual([]);
     expect(connector.activities).toEqual([]);
+    const err = await rejection(bfAuth.authenticateRequest(activity('vervalst'), `Bearer ${token}`));
+    expect(err).toMatchObject({ name: 'JsonWebTokenError', message: 'invalid signature' });
+  });
+
+  it('needs ToBotFromChannelTokenIssuer next to BotOpenIdMetadata, or refuses every token', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { ToBotFromChannelTokenIssuer: _dropped, ...withoutIssuer } = auth.config(APP_ID);
+    const partial = new bb.ConfigurationBotFrameworkAuthentication(withoutIssuer, tokenEndpointCredentials());
+    const token = await auth.signToken({ appId: APP_ID, serviceUrl: connector.serviceUrl });
+    const err = await rejection(partial.authenticateRequest(activity('x'), `Bearer ${token}`));
+    expect(err).toMatchObject({ message: 'Unauthorized. No valid identity.' });
+    await expect(bfAuth.authenticateRequest(activity('x'), `Bearer ${token}`)).resolves.toMatchObject({
+      claimsIdentity: { isAuthenticated: true },
+    });
   });
 
   it.each(['expiredToken', 'wrongAudienceToken', 'wrongIssuerToken'] as const)('rejects %s with 401', async (kind) => {

@@ -74,7 +74,10 @@ export function startCommand(payload?: string, opts: UpdateOptions = {}): Update
 }
 
 export interface CallbackOptions extends UpdateOptions {
-  /** The bot's message the button belongs to (e.g. a result from `sendMessage`); minimal one if omitted. */
+  /**
+   * The bot's message the button belongs to (e.g. what `sendMessage` on the fake returned); if omitted, a minimal
+   * one from the fake's default bot (id 123456789).
+   */
   message?: Message;
   callbackQueryId?: string;
 }
@@ -167,10 +170,11 @@ export function botBlocked(opts: UpdateOptions & { bot?: User } = {}): Update {
 /**
  * POSTs an update to a webhook the way Telegram does: JSON body, and the secret in
  * `X-Telegram-Bot-Api-Secret-Token` when one was registered with setWebhook.
+ * A string is sent as the raw body, for tests that feed the webhook broken JSON.
  */
 export async function postUpdate(
   url: string,
-  update: Update | unknown,
+  update: Update | string,
   secretToken?: string,
 ): Promise<{ status: number; body: string }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -178,7 +182,7 @@ export async function postUpdate(
   const res = await fetch(url, {
     method: 'POST',
     headers,
-    body: JSON.stringify(update),
+    body: typeof update === 'string' ? update : JSON.stringify(update),
     signal: AbortSignal.timeout(10_000),
   });
   return { status: res.status, body: await res.text() };
