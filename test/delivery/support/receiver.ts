@@ -19,8 +19,8 @@ export interface Received {
  */
 export class Receiver {
   readonly received: Received[] = [];
-  /** Decides the answer to the n-th request (0-based). */
-  script: (n: number) => Answer = () => ({ status: 200 });
+  /** Decides the answer to the n-th request (0-based) carrying this webhook-id. */
+  script: (n: number, id: string) => Answer = () => ({ status: 200 });
   private server: Server | undefined;
 
   private constructor(
@@ -50,8 +50,9 @@ export class Receiver {
   async up(): Promise<void> {
     const server = createServer((req, res) => {
       void readBody(req).then((body) => {
-        const answer = this.script(this.received.length);
-        this.received.push({ id: String(req.headers['webhook-id']), body, verified: this.verify(body, req), answer, at: Date.now() });
+        const id = String(req.headers['webhook-id']);
+        const answer = this.script(this.received.length, id);
+        this.received.push({ id, body, verified: this.verify(body, req), answer, at: Date.now() });
         if (answer === 'hang') return;
         setTimeout(() => res.writeHead(answer.status, answer.headers).end(), answer.delayMs ?? 0);
       });

@@ -1,0 +1,51 @@
+/**
+ * Operator commands (`npm run deliveries -- <command>`), against the queues named by REDIS_URL:
+ *   status            counts per lane (waiting, delayed, active, failed) and dead letters, as JSON
+ *   replay [id …]     puts dead letters (all, or these ids) and failed jobs back on their queue
+ *   export            undelivered documents as JSONL on stdout, for hand delivery
+ */
+import { Redis } from 'ioredis';
+import { pathToFileURL } from 'node:url';
+import { QueueDelivery } from './queue.js';
+import { parseRetryDelays } from './schedule.js';
+
+const USAGE = 'usage: npm run deliveries -- status | replay [id …] | export';
+
+/** Runs one command; returns the exit code. Output goes through `out`, one line per call. */
+export async function runCli(argv: readonly string[], admin: QueueDelivery, out: (line: string) => void): Promise<number> {
+  const [command, ...ids] = argv;
+  switch (command) {
+    case 'status':
+      out(JSON.stringify(await admin.counts()));
+      return 0;
+    case 'replay':
+      out(`re-queued ${await admin.replay(ids.length > 0 ? ids : undefined)}`);
+      return 0;
+    case 'export':
+      for (const doc of await admin.undelivered()) out(JSON.stringify(doc));
+      return 0;
+    default:
+      out(USAGE);
+      return 2;
+  }
+}
+
+async function main(): Promise<void> {
+  const url = process.env.REDIS_URL;
+  if (!url) {
+    console.error('REDIS_URL is not set: responses go to the JSONL file in data/ and nothing is queued.');
+    process.exitCode = 1;
+    return;
+  }
+  const delays = process.env.DELIVERY_RETRY_DELAYS_MS;
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const admin = new QueueDelivery({ redis, retryDelaysMs: delays ? parseRetryDelays(delays) : undefined });
+  try {
+    process.exitCode = await runCli(process.argv.slice(2), admin, (line) => process.stdout.write(`${line}\n`));
+  } finally {
+    await admin.close();
+    redis.disconnect();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,141 @@
+import { Queue, type JobsOptions, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { BACKOFF_TYPE, DEFAULT_PREFIX, LANES, laneOf, type Lane } from './lanes.js';
+import { KEEP_SECONDS, Ledger, type DeadLetter, type Document } from './ledger.js';
+import { ResponseDocument, SafetySignal } from './payload.js';
+import type { Delivery } from './port.js';
+import { STANDARD_RETRY_DELAYS_MS } from './schedule.js';
+import { startWorker, type WorkerConfig } from './worker.js';
+
+export interface QueueDeliveryOptions {
+  /** ioredis instance; with `workers`, it must have `maxRetriesPerRequest: null` (BullMQ's requirement). */
+  redis: Redis;
+  prefix?: string;
+  retryDelaysMs?: readonly number[];
+  /** Start workers in this process (the bot does; the operator CLI and producers-only processes do not). */
+  workers?: WorkerConfig;
+}
+
+export interface LaneCounts {
+  waiting: number;
+  delayed: number;
+  active: number;
+  failed: number;
+}
+export type Counts = Record<Lane, LaneCounts> & { dead: number };
+
+/** A finished job leaves Redis after an hour; the ledger keeps the id (for dedupe and "/antwoorden") for 30 days. */
+const COMPLETED_AGE_SECONDS = 60 * 60;
+
+const LANE_NAMES = Object.keys(LANES) as Lane[];
+
+/**
+ * Responses and safety signals on BullMQ: job id = document id (a second enqueue is ignored), retries on the
+ * Standard Webhooks schedule, dead letters kept for replay or export by the operator.
+ */
+export class QueueDelivery implements Delivery {
+  readonly ledger: Ledger;
+  private readonly queues: Record<Lane, Queue<Document>>;
+  private readonly workers: Worker<Document>[];
+  private readonly delays: readonly number[];
+
+  constructor(opts: QueueDeliveryOptions) {
+    const prefix = opts.prefix ?? DEFAULT_PREFIX;
+    this.delays = opts.retryDelaysMs ?? STANDARD_RETRY_DELAYS_MS;
+    this.ledger = new Ledger(opts.redis, prefix);
+    const queue = (lane: Lane) => new Queue<Document>(LANES[lane], { connection: opts.redis, prefix });
+    this.queues = { response: queue('response'), safety: queue('safety') };
+    const workers = opts.workers;
+    this.workers = workers
+      ? LANE_NAMES.map((lane) => startWorker({ ...workers, lane, redis: opts.redis, prefix, retryDelaysMs: this.delays, ledger: this.ledger }))
+      : [];
+  }
+
+  async enqueueResponse(doc: ResponseDocument): Promise<void> {
+    await this.enqueue(ResponseDocument.parse(doc));
+  }
+
+  async enqueueSafety(signal: SafetySignal): Promise<void> {
+    await this.enqueue(SafetySignal.parse(signal));
+  }
+
+  /**
+   * The ledger entry is written before the job so a fast worker always finds it to mark delivered; an id the
+   * ledger already knows as delivered or dead is not queued again, even after its finished job left Redis.
+   */
+  private async enqueue(doc: Document): Promise<void> {
+    const known = await this.ledger.state(doc.respondent.pseudonym, doc.id);
+    if (known === 'delivered' || known === 'dead') return;
+    await this.ledger.recordPending(doc);
+    await this.queues[laneOf(doc)].add(doc.type, doc, this.jobOptions(doc.id));
+  }
+
+  private jobOptions(id: string): JobsOptions {
+    return {
+      jobId: id,
+      attempts: this.delays.length + 1,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: { age: COMPLETED_AGE_SECONDS },
+      removeOnFail: { age: KEEP_SECONDS },
+    };
+  }
+
+  async listFor(pseudonym: string): ReturnType<Delivery['listFor']> {
+    const entries = await this.ledger.entries(pseudonym);
+    return entries.sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  async forget(pseudonym: string): Promise<{ removed: number; alreadySent: number }> {
+    const entries = await this.ledger.entries(pseudonym);
+    const unsent = entries.filter((e) => e.state !== 'delivered');
+    for (const e of unsent) {
+      if (e.state === 'pending') await this.queues[laneOf(e)].remove(e.id);
+    }
+    await this.ledger.forget(pseudonym, unsent.map((e) => e.id));
+    return { removed: unsent.length, alreadySent: entries.length - unsent.length };
+  }
+
+  /** Operator view: BullMQ's own counts per lane, plus the dead letters. */
+  async counts(): Promise<Counts> {
+    const lane = async (name: Lane) => {
+      const c = await this.queues[name].getJobCounts('waiting', 'delayed', 'active', 'failed');
+      return { waiting: c.waiting ?? 0, delayed: c.delayed ?? 0, active: c.active ?? 0, failed: c.failed ?? 0 };
+    };
+    return { response: await lane('response'), safety: await lane('safety'), dead: await this.ledger.deadCount() };
+  }
+
+  /**
+   * Puts dead letters (all, or those with the given ids) back on their queue with a fresh set of attempts, and
+   * retries jobs BullMQ itself failed (e.g. stalled too often). Returns how many went back.
+   */
+  async replay(ids?: readonly string[]): Promise<number> {
+    const letters = await this.ledger.deadLetters(ids);
+    for (const letter of letters) {
+      const queue = this.queues[laneOf(letter.document)];
+      await this.ledger.mark(letter.document, 'pending');
+      await queue.remove(letter.id); // the finished job would otherwise swallow the new one as a duplicate
+      await queue.add(letter.document.type, letter.document, this.jobOptions(letter.id));
+      await this.ledger.removeDead(letter.id);
+    }
+    const failed = await this.failedJobs(ids);
+    for (const job of failed) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return letters.length + failed.length;
+  }
+
+  /** Everything that did not reach the backend, for hand delivery: dead letters, then failed jobs. */
+  async undelivered(): Promise<DeadLetter['document'][]> {
+    const letters = await this.ledger.deadLetters();
+    const failed = await this.failedJobs();
+    return [...letters.map((l) => l.document), ...failed.map((j) => j.data)];
+  }
+
+  private async failedJobs(ids?: readonly string[]) {
+    const jobs = (await Promise.all(LANE_NAMES.map((lane) => this.queues[lane].getFailed()))).flat();
+    return jobs.filter((job) => ids === undefined || ids.includes(job.id ?? ''));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all(LANE_NAMES.map((lane) => this.queues[lane].close()));
+  }
+}
