@@ -142,6 +142,7 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
   });
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
     const url = new URL(req.url ?? '/', 'http://fake');
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     const params = await readParams(req, url);
@@ -150,9 +151,11 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
       ? { ok: false, error_code: 404, description: 'Not Found' }
       : match[1] !== token
         ? { ok: false, error_code: 401, description: 'Unauthorized' }
-        : answer(method, params);
+        : params === undefined
+          ? badRequest("can't parse request body")
+          : answer(method, params);
     const status = outcome.ok ? 200 : outcome.error_code;
-    calls.push({ method, params, at: Date.now(), status });
+    calls.push({ method, params: params ?? {}, at, status });
     for (const wake of [...waiters]) wake();
     send(res, status, outcome);
   }
@@ -160,18 +163,19 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
+  const callsOf = (method: string) => calls.filter((c) => c.method === method);
   return {
     apiRoot: `http://127.0.0.1:${port}`,
     token,
     botInfo,
     calls,
-    callsOf: (method) => calls.filter((c) => c.method === method),
+    callsOf,
     messages: (chatId) => state.messages(chatId),
     failNext: (method, fault) => faults.push({ method, fault, left: fault.times ?? 1 }),
     blockChat: (chatId) => blocked.add(String(chatId)),
     unblockChat: (chatId) => blocked.delete(String(chatId)),
     waitForCalls: (method, n, timeoutMs = 5_000) =>
-      waitUntil(waiters, () => calls.filter((c) => c.method === method), n, timeoutMs, `${method} calls`),
+      waitUntil(waiters, () => callsOf(method), n, timeoutMs, `${method} calls`),
     clear() {
       calls.length = 0;
       faults.length = 0;
@@ -185,7 +189,7 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
 /** The part of Telegram that remembers things: messages per chat and the webhook. */
 class BotState {
   private chats = new Map<string, { nextId: number; messages: Map<number, StoredMessage> }>();
-  private webhook: { url: string; secret?: string; allowedUpdates?: unknown } | undefined;
+  private webhook: { url: string; allowedUpdates?: unknown } | undefined;
 
   constructor(private readonly bot: UserFromGetMe) {}
 
@@ -289,7 +293,7 @@ class BotState {
     if (secret !== undefined && !(typeof secret === 'string' && /^[A-Za-z0-9_-]{1,256}$/.test(secret))) {
       return badRequest('secret token contains unallowed characters');
     }
-    this.webhook = { url, secret: secret as string | undefined, allowedUpdates: p.allowed_updates };
+    this.webhook = { url, allowedUpdates: p.allowed_updates };
     return success(true);
   }
 
@@ -347,14 +351,21 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 /**
  * Telegram takes parameters as a query string, urlencoded, JSON or multipart body. In the form encodings,
  * objects (reply_markup, commands) arrive as JSON text, so JSON-looking values are parsed back.
+ * `undefined` means the body could not be parsed.
  */
-async function readParams(req: IncomingMessage, url: URL): Promise<Params> {
+async function readParams(req: IncomingMessage, url: URL): Promise<Params | undefined> {
   const params: Params = {};
   for (const [k, v] of url.searchParams) params[k] = parseFormValue(v);
   const body = await readBody(req);
   if (body.length === 0) return params;
   const type = req.headers['content-type'] ?? '';
-  if (type.includes('application/json')) return { ...params, ...(JSON.parse(body.toString('utf8')) as Params) };
+  if (type.includes('application/json')) {
+    try {
+      return { ...params, ...(JSON.parse(body.toString('utf8')) as Params) };
+    } catch {
+      return undefined;
+    }
+  }
   if (type.includes('application/x-www-form-urlencoded')) {
     for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params[k] = parseFormValue(v);
     return params;

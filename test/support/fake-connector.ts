@@ -101,23 +101,31 @@ export async function startFakeConnector(opts: { accessToken?: string } = {}): P
     send(res, fault.status, fault.body ?? { error: ERROR_CODES[fault.status] ?? { code: 'ServiceError', message: 'Error' } });
   }
 
-  function accept(res: ServerResponse, route: Route, req: IncomingMessage, body: Record<string, unknown>): void {
-    const id = route.op === 'create' ? `a:fake-conversation-${++counter}` : route.op === 'update' ? route.activityId : `1:${Date.now()}${++counter}`;
-    const record: RecordedActivity = {
+  /** The id the Connector hands back: a new conversation's, or a new activity's; an update keeps its own. */
+  function newId(route: Route): string | undefined {
+    if (route.op === 'create') return `a:fake-conversation-${++counter}`;
+    if (route.op === 'send' || route.op === 'reply') return `1:${Date.now()}${++counter}`;
+    return undefined;
+  }
+
+  function accept(req: IncomingMessage, res: ServerResponse, route: Route, body: Record<string, unknown>): number {
+    const id = newId(route);
+    activities.push({
       kind: route.op as RecordedActivity['kind'],
-      conversationId: route.op === 'create' ? (id as string) : (route.conversationId as string),
+      conversationId: route.conversationId ?? id ?? '',
+      activityId: route.activityId,
+      id,
       activity: body,
+      authorization: req.headers.authorization,
       at: Date.now(),
-    };
-    if (route.activityId !== undefined) record.activityId = route.activityId;
-    if (route.op !== 'update' && route.op !== 'delete') record.id = id;
-    if (req.headers.authorization) record.authorization = req.headers.authorization;
-    activities.push(record);
+    });
     if (route.op === 'delete') {
       res.writeHead(200).end();
-    } else {
-      send(res, route.op === 'create' ? 201 : 200, route.op === 'create' ? { id, serviceUrl: baseUrl } : { id });
+      return 200;
     }
+    const status = route.op === 'create' ? 201 : 200;
+    send(res, status, route.op === 'create' ? { id, serviceUrl: baseUrl } : { id: id ?? route.activityId });
+    return status;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -147,9 +155,12 @@ export async function startFakeConnector(opts: { accessToken?: string } = {}): P
       fail(res, { status: 401 });
       return 401;
     }
-    const body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
-    accept(res, route, req, body);
-    return route.op === 'create' ? 201 : 200;
+    const body = parseActivity(raw);
+    if (!body) {
+      fail(res, { status: 400 });
+      return 400;
+    }
+    return accept(req, res, route, body);
   }
 
   const server = createServer((req, res) => {
@@ -187,4 +198,13 @@ function routeOf(method: string, pathname: string): Route | undefined {
   if (parts.length !== 5) return undefined;
   const op = ({ POST: 'reply', PUT: 'update', DELETE: 'delete' } as const)[method as 'POST' | 'PUT' | 'DELETE'];
   return op ? { op, conversationId, activityId } : undefined;
+}
+
+function parseActivity(raw: Buffer): Record<string, unknown> | undefined {
+  if (raw.length === 0) return {};
+  try {
+    return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }

@@ -160,6 +160,12 @@ describe('fake Bot API with grammY', () => {
     form.set('chat_id', String(CHAT));
     form.set('photo', new Blob([new Uint8Array(10)]), 'p.jpg');
     await fetch(`${fake.apiRoot}/bot${fake.token}/sendPhoto`, { method: 'POST', body: form });
+    const broken = await fetch(`${fake.apiRoot}/bot${fake.token}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"chat_id":',
+    });
+    expect(broken.status).toBe(400);
 
     expect(fake.callsOf('sendMessage')[1]?.params).toEqual({
       chat_id: CHAT,
@@ -167,7 +173,7 @@ describe('fake Bot API with grammY', () => {
       reply_markup: { inline_keyboard: [[{ text: 'a', callback_data: 'b' }]] },
     });
     expect(fake.callsOf('sendPhoto')[0]?.params).toEqual({ chat_id: CHAT, photo: { filename: 'p.jpg', size: 10 } });
-    expect(fake.calls.map((c) => c.status)).toEqual([401, 404, 200, 200, 404]);
+    expect(fake.calls.map((c) => c.status)).toEqual([401, 404, 200, 200, 404, 400]);
   });
 
   it('waits for calls and times out with an explanation', async () => {
@@ -353,6 +359,23 @@ describe('fake Connector with botbuilder (unauthenticated)', () => {
     expect(connector.activities[1]?.conversationId).toBe(conversationId);
   });
 
+  it('speaks raw HTTP: unknown routes 404, broken JSON 400, neither recorded as an activity', async () => {
+    const members = await fetch(`${connector.serviceUrl}v3/conversations/a%3A1/members`);
+    expect(members.status).toBe(404);
+    const broken = await fetch(`${connector.serviceUrl}v3/conversations/a%3A1/activities`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type":',
+    });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ error: { code: 'BadArgument' } });
+    expect(connector.requests.map((r) => [r.op, r.status])).toEqual([
+      [undefined, 404],
+      ['send', 400],
+    ]);
+    expect(connector.activities).toEqual([]);
+  });
+
   const sendOnce = (text: string) =>
     adapter.continueConversationAsync('', teamsReference(connector.serviceUrl), async (ctx) => {
       await ctx.sendActivity(text);
@@ -499,6 +522,16 @@ describe('Bot Framework JWTs accepted by ConfigurationBotFrameworkAuthentication
       activity: { text: 'echo:hallo' },
     });
     expect(connector.requests.map((r) => r.op)).toEqual(['token', 'reply']);
+  });
+
+  it('refuses /v3 calls without the bearer token its token endpoint issues', async () => {
+    const res = await fetch(`${connector.serviceUrl}v3/conversations/${encodeURIComponent(TEAMS_CONVERSATION)}/activities`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer forged' },
+      body: JSON.stringify({ type: 'message', text: 'x' }),
+    });
+    expect(res.status).toBe(401);
+    expect(connector.activities).toEqual([]);
   });
 
   it('rejects a token signed by another key (CloudAdapter answers 500, not 401)', async () => {
