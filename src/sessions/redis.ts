@@ -9,12 +9,15 @@ import { SEEN_TTL_SECONDS, type SaveResult, type SessionStore, type Stored } fro
  * Keys (every one has a TTL; all of a conversation share the hash tag `{<key>}`, hence one Cluster slot):
  * - `<prefix>:{<key>}:conv` — hash `state` (JSON), `rev`; TTL set by every save.
  * - `<prefix>:{<key>}:seen:<updateId>` — `1`, written with `SET … NX EX 90000` (25 h, Telegram retries for 24 h).
- * - `<prefix>:{<key>}:keys` — set naming that conversation's `seen` keys, expiring with the newest of them.
- *   It lets `delete` (a respondent's `/wis`) remove everything in one atomic script instead of a `SCAN`, which
- *   walks the whole keyspace (every node on Cluster) and can miss a key written while it runs.
+ * - `<prefix>:{<key>}:seen` — list of the update ids seen, expiring with the newest of their keys. It lets
+ *   `delete` (a respondent's `/wis`) remove everything in one atomic script instead of a `SCAN`, which walks the
+ *   whole keyspace (every node on Cluster) and can miss a key written while it runs. A list of bare ids rather
+ *   than a set of key names: Redis 7.0 stores a small list compactly, a set of strings as a hash table (~1.3 KB
+ *   for 8 key names against ~0.1 KB).
  *
  * `key` must already be a pseudonym (a keyed hash of the platform id, made by the caller): it appears in key
- * names, which show up in `MONITOR`, slow logs and backups. It must not contain `{` or `}`.
+ * names, which show up in `MONITOR`, slow logs and backups. It must not contain `{` or `}`. The connection must
+ * not use ioredis' `keyPrefix` (the delete script builds key names itself; BullMQ refuses it too).
  *
  * Every operation is one round trip: `HMGET` for load, one Lua script (`EVALSHA`) for save, seen and delete.
  * The store does not own the connection; close it yourself.
@@ -47,12 +50,12 @@ export class RedisSessionStore<S = unknown> implements SessionStore<S> {
   }
 
   async seen(key: string, updateId: string): Promise<boolean> {
-    const first = await SEEN.run(this.#redis, [this.#key(key, `seen:${updateId}`), this.#key(key, 'keys')], [SEEN_TTL_SECONDS]);
+    const first = await SEEN.run(this.#redis, [this.#key(key, `seen:${updateId}`), this.#key(key, 'seen')], [SEEN_TTL_SECONDS, updateId]);
     return first === 1;
   }
 
   async delete(key: string): Promise<void> {
-    await DELETE.run(this.#redis, [this.#key(key, 'conv'), this.#key(key, 'keys')], []);
+    await DELETE.run(this.#redis, [this.#key(key, 'conv'), this.#key(key, 'seen')], [this.#key(key, 'seen:')]);
   }
 
   #key(key: string, suffix: string): string {
@@ -86,15 +89,19 @@ redis.call('HSET', KEYS[1], 'state', ARGV[2], 'rev', rev + 1)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1`);
 
-/** SET NX EX decides; a first sighting is listed in the conversation's key set, which lives as long as it. */
+/** SET NX EX decides; a first sighting is listed, and the list lives as long as its newest key. */
 const SEEN = new Script(`
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-redis.call('SADD', KEYS[2], KEYS[1])
+redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 return 1`);
 
-/** Every listed key shares the conversation's hash tag, so this stays within one Cluster slot. */
+/** The seen keys are ARGV[1] .. id; they share the conversation's hash tag, so this stays in one Cluster slot. */
 const DELETE = new Script(`
-local keys = redis.call('SMEMBERS', KEYS[2])
-for i = 1, #keys, 500 do redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys))) end
+local ids = redis.call('LRANGE', KEYS[2], 0, -1)
+for i = 1, #ids, 500 do
+  local keys = {}
+  for j = i, math.min(i + 499, #ids) do keys[#keys + 1] = ARGV[1] .. ids[j] end
+  redis.call('DEL', unpack(keys))
+end
 return redis.call('DEL', KEYS[1], KEYS[2])`);

@@ -111,7 +111,7 @@ describe('RedisSessionStore keys', () => {
     const key = newKey();
     await store.seen(key, 'u');
     expect(await redis.ttl(`${prefix}:{${key}}:seen:u`)).toBeGreaterThanOrEqual(25 * 3600 - 1);
-    expect(await redis.ttl(`${prefix}:{${key}}:keys`)).toBeGreaterThanOrEqual(25 * 3600 - 1);
+    expect(await redis.ttl(`${prefix}:{${key}}:seen`)).toBeGreaterThanOrEqual(25 * 3600 - 1);
   });
 
   it('after delete no key of the conversation is left in the database', async () => {
