@@ -68,8 +68,8 @@ export const ChoiceItem = z
   .object({
     ...ItemBase,
     kind: z.literal('choice'),
+    /** Unscored: options are named answers (labels in `items.json` under `<id>_options`). */
     options: z.array(id).min(2).max(10),
-    domain: id.optional(),
   })
   .strict();
 
@@ -120,7 +120,7 @@ export const Flow = z
         domains: z.array(id),
         /** A domain score is null when fewer than this share of its items was answered. */
         minAnsweredShare: z.number().min(0).max(1).default(0.6),
-        flags: z.record(id, Flag).default({}),
+        flags: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]{0,39}$/, 'a flag name in camelCase'), Flag).default({}),
       })
       .strict(),
   })
