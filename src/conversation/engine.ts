@@ -1,0 +1,207 @@
+import { transition, type AnyStateMachine } from 'xstate';
+import type { Texts } from '../i18n.js';
+import type { Bank } from '../survey/load.js';
+import { LOCALES, type LoadedFlow } from '../survey/schema.js';
+import { safetyThreshold } from '../survey/score.js';
+import { buttonIntent, decodeButton, textIntent, type Expectation } from './input.js';
+import { buildLexicons, type Lexicons } from './lexicon.js';
+import { createFlowMachine, type EmitKind, type MachineEvent, type SayKey } from './machine.js';
+import { askId, bandOf, createRenderer, type Renderer } from './prompt.js';
+import { buildResponse, buildSafetySignal } from './response.js';
+import { compileSignals, type SignalMatcher } from './safety.js';
+import type { CheckinInfo, Ctx, EngineEvent, Input, Intent, Prompt, Snapshot, StepResult } from './types.js';
+
+/**
+ * The conversation engine: `step(flow, state, input, now) → { state, prompts, events }`, deterministic and
+ * free of I/O. Machines, lexicons, signal lists and renderers are built once per process, so a turn only
+ * interprets the input, runs one XState `transition` and renders the result.
+ */
+export interface Engine {
+  step(flow: LoadedFlow, state: Snapshot | undefined, input: Input, now: Date): StepResult;
+  render: Renderer;
+  lexicons: Lexicons;
+}
+
+const FINISHED = new Set(['done', 'stopped', 'expired', 'deleted']);
+const MAX_TEXT = 4000;
+
+export function createEngine(bank: Bank, texts: Texts): Engine {
+  const render = createRenderer(texts);
+  const lexicons = buildLexicons(texts.resources, bank.versions.values());
+  const matchers: SignalMatcher[] = LOCALES.map((l) => compileSignals((texts.resources[l].safety.signals ?? {}) as Record<string, string[]>));
+  const machines = new Map<string, AnyStateMachine>();
+  const machineFor = (flow: LoadedFlow) => {
+    const key = `${flow.id}@${flow.version}`;
+    let m = machines.get(key);
+    if (!m) machines.set(key, (m = createFlowMachine(flow)));
+    return m;
+  };
+
+  /** Signals in any shipped language: a Dutch-speaking teen may well type "kms". */
+  const signals = (text: string) => [...new Set(matchers.flatMap((m) => m.match(text)))];
+
+  function expectation(flow: LoadedFlow, snap: Snapshot): Expectation {
+    const ctx = snap.context;
+    switch (snap.value) {
+      case 'intro':
+        return { kind: 'intro' };
+      case 'asking': {
+        const item = flow.items[ctx.cursor]!;
+        return { kind: 'item', item, scale: item.kind === 'scale' ? flow.scales[item.scale] : undefined, followUp: ctx.followUp };
+      }
+      case 'review':
+        return { kind: 'review' };
+      case 'pickEdit':
+        return { kind: 'pickEdit', max: flow.items.length };
+      case 'language':
+        return { kind: 'language' };
+      case 'confirmStop':
+      case 'confirmDelete':
+        return { kind: 'confirm' };
+      case 'replace':
+        return { kind: 'replace' };
+      default:
+        return { kind: 'closed' };
+    }
+  }
+
+  function newContext(flow: LoadedFlow, checkin: CheckinInfo, now: Date): Ctx {
+    return {
+      f: 1, flow: { id: flow.id, version: flow.version, hash: flow.hash }, checkin, lng: checkin.locale, rev: 1,
+      openedAt: now.toISOString(), startedAt: null, cursor: -1, followUp: false, answers: {}, misses: 0,
+      returnTo: null, resume: null, safety: [], pending: null,
+    };
+  }
+
+  /** Runs one machine event and collects what its action descriptors ask for. */
+  function run(flow: LoadedFlow, snap: Snapshot, event: MachineEvent, now: Date, out: StepResult): Snapshot {
+    const machine = machineFor(flow);
+    const [next, actions] = transition(machine, machine.resolveState(snap), event);
+    if (next.status === 'error') throw new Error(`flow ${flow.id}@${flow.version}: machine error`);
+    const after: Snapshot = { value: String(next.value), context: next.context as Ctx };
+    const prev = snap.context;
+    const moved = after.value !== snap.value || after.context.cursor !== prev.cursor || after.context.followUp !== prev.followUp
+      || after.context.answers !== prev.answers || after.context.lng !== prev.lng;
+    if (moved) after.context = { ...after.context, rev: prev.rev + 1 };
+    let asked = false;
+    let spoke = false;
+    for (const a of actions as Array<{ type: string; params?: unknown }>) {
+      const params = (a.params ?? {}) as { key?: SayKey; kind?: EmitKind };
+      if (a.type === 'say') {
+        out.prompts.push(render.say(flow, after, params.key!));
+        spoke = true;
+      } else if (a.type === 'ask') asked = true;
+      else if (a.type === 'emit') {
+        out.events.push(...emitted(flow, snap, after, params.kind!, now));
+        spoke = true;
+      }
+    }
+    if (asked || (!spoke && event.type !== 'safety' && after.value !== 'deleted')) out.prompts.push(render.ask(flow, after));
+    return after;
+  }
+
+  function emitted(flow: LoadedFlow, before: Snapshot, after: Snapshot, kind: EmitKind, now: Date): EngineEvent[] {
+    const ctx = after.context;
+    switch (kind) {
+      case 'started':
+        return [{ type: 'checkin.started', checkinId: ctx.checkin.id }];
+      case 'postponed':
+        return [{ type: 'checkin.postponed', checkinId: ctx.checkin.id }];
+      case 'answer': {
+        const item = flow.items[before.context.cursor]!;
+        const a = ctx.answers[item.id]!;
+        return [{ type: 'answer.recorded', item: item.id, label: render.label(flow, ctx, item, a.v, a.s), ask: askId(flow, before) }];
+      }
+      case 'completed':
+        return [{ type: 'response.completed', response: buildResponse(flow, ctx, 'response.completed', now, render) }];
+      case 'partial':
+        return [{ type: 'response.partial', response: buildResponse(flow, ctx, 'response.partial', now, render) }];
+      case 'delete':
+        return [{ type: 'data.delete', pseudonym: ctx.checkin.pseudonym }];
+      case 'show':
+        return [{ type: 'data.show', pseudonym: ctx.checkin.pseudonym }];
+      case 'replace':
+        return ctx.pending ? [{ type: 'checkin.replace', pending: ctx.pending }] : [];
+    }
+  }
+
+  function intentOf(flow: LoadedFlow, snap: Snapshot, input: Input): Intent | MachineEvent['type'] {
+    const expect = expectation(flow, snap);
+    switch (input.kind) {
+      case 'text':
+        return textIntent(input.text, expect, lexicons, snap.context.lng);
+      case 'button': {
+        const b = decodeButton(input.data);
+        if (!b) return { type: 'unknown' };
+        if (b.rev !== snap.context.rev && b.ask !== askId(flow, snap)) return { type: 'stale' };
+        return buttonIntent(b, expect, LOCALES);
+      }
+      case 'timer':
+        return input.timer === 'reminder' ? 'remind' : 'expire';
+      default:
+        return { type: 'unknown' };
+    }
+  }
+
+  /** Safety net: help in the same turn, before anything else, for typed signals and low safety scales. */
+  function safety(flow: LoadedFlow, snap: Snapshot, categories: string[], item: string | null, now: Date, out: StepResult): Snapshot {
+    out.prompts.unshift(render.help(snap.context.lng, bandOf(snap.context), 'safety'));
+    out.events.push({ type: 'safety.signal', signal: buildSafetySignal(snap.context, categories, item, now) });
+    return run(flow, snap, { type: 'safety', categories, at: now.toISOString() }, now, out);
+  }
+
+  function lowSafetyAnswer(flow: LoadedFlow, before: Snapshot, intent: Intent): string | null {
+    if (intent.type !== 'answer' || before.value !== 'asking' || before.context.followUp || typeof intent.value !== 'number') return null;
+    const item = flow.items[before.context.cursor];
+    if (item?.kind !== 'scale') return null;
+    const max = safetyThreshold(flow, item);
+    return max !== undefined && intent.value <= max ? item.id : null;
+  }
+
+  function open(flow: LoadedFlow, state: Snapshot | undefined, checkin: CheckinInfo, now: Date, out: StepResult): Snapshot {
+    const at = now.toISOString();
+    if (state && !FINISHED.has(state.value)) {
+      const event: MachineEvent = state.context.checkin.id === checkin.id ? { type: 'resume', at } : { type: 'replaceAsk', pending: checkin, at };
+      return run(flow, state, event, now, out);
+    }
+    const snap: Snapshot = { value: 'intro', context: newContext(flow, checkin, now) };
+    out.events.push({ type: 'checkin.opened', checkinId: checkin.id });
+    out.prompts.push(render.ask(flow, snap));
+    return snap;
+  }
+
+  function step(flow: LoadedFlow, state: Snapshot | undefined, input: Input, now: Date): StepResult {
+    const out: StepResult = { state, prompts: [], events: [] };
+    if (input.kind === 'open') {
+      out.state = open(flow, state, input.checkin, now, out);
+      return out;
+    }
+    const fired = input.kind === 'text' ? signals(input.text) : [];
+    if (!state) {
+      if (fired.length) out.prompts.push(render.help('nl', 'teen', 'safety'));
+      out.prompts.push(input.kind === 'unsupported' ? render.onlyText('nl') : render.noCheckin('nl'));
+      return out;
+    }
+    if (input.kind === 'unsupported') {
+      out.prompts.push(render.onlyText(state.context.lng), render.ask(flow, state));
+      return out;
+    }
+    let snap = state;
+    if (fired.length) snap = safety(flow, snap, fired, askId(flow, snap), now, out);
+    const intent = intentOf(flow, snap, input);
+    const at = now.toISOString();
+    let event: MachineEvent = typeof intent === 'string' ? ({ type: intent, at } as MachineEvent) : { ...intent, at };
+    if (event.type === 'answer' && typeof event.value === 'string' && event.value.length > MAX_TEXT) {
+      out.prompts.push({ kind: 'notice', text: texts.t(snap.context.lng)('answer.textTooLong', { max: MAX_TEXT }) });
+      event = { ...event, value: event.value.slice(0, MAX_TEXT) };
+    }
+    const before = snap;
+    snap = run(flow, snap, event, now, out);
+    const low = typeof intent === 'string' ? null : lowSafetyAnswer(flow, before, intent);
+    if (low && !fired.length) snap = safety(flow, snap, ['lowSafetyScale'], low, now, out);
+    out.state = snap.value === 'deleted' ? undefined : snap;
+    return out;
+  }
+
+  return { step, render, lexicons };
+}
