@@ -1,0 +1,87 @@
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createEngine, type Engine } from './conversation/engine.js';
+import { createRunner, type Conversation, type Runner, type RunnerDeps } from './conversation/runner.js';
+import { createDelivery, type Delivery } from './delivery/index.js';
+import { createTexts, type Texts } from './i18n.js';
+import { createPseudonymiser, type Pseudonymise } from './pseudonym.js';
+import { checkRedis } from './sessions/check.js';
+import { MemorySessionStore } from './sessions/memory.js';
+import { RedisSessionStore } from './sessions/redis.js';
+import type { SessionStore } from './sessions/store.js';
+import { createMemoryTimers, createRedisTimers, type ConversationTimers } from './sessions/timers.js';
+import { loadBank, type Bank } from './survey/load.js';
+
+/**
+ * The core, composed: flows and texts loaded once, the engine, the session store (Redis or memory), the
+ * delivery (BullMQ or the JSONL file), reminders, and the runner that ties them. Channels plug in on top.
+ */
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Core {
+  config: Config;
+  log: Logger;
+  bank: Bank;
+  texts: Texts;
+  engine: Engine;
+  store: SessionStore<Conversation>;
+  delivery: Delivery;
+  timers: ConversationTimers;
+  runner: Runner;
+  pseudonymise: Pseudonymise;
+  redis?: Redis;
+  sinkDescription: string;
+  close(): Promise<void>;
+}
+
+export interface CoreOptions {
+  flowDirs?: string[];
+  localeDirs?: string[];
+  onEvents?: RunnerDeps['onEvents'];
+}
+
+export async function createCore(config: Config, log: Logger, opts: CoreOptions = {}): Promise<Core> {
+  const bank = loadBank({ flowDirs: opts.flowDirs ?? [`${ROOT}flows`], localeDirs: opts.localeDirs ?? [`${ROOT}locales`] });
+  const texts = createTexts(bank.resources);
+  const engine = createEngine(bank, texts);
+  const { pseudonymise, generated } = createPseudonymiser(config.PSEUDONYM_KEY);
+  if (generated) log.warn('PSEUDONYM_KEY is not set: pseudonyms change at every restart');
+
+  let redis: Redis | undefined;
+  let store: SessionStore<Conversation>;
+  if (config.REDIS_URL) {
+    redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, enableOfflineQueue: false, lazyConnect: true });
+    redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+    await redis.connect();
+    await checkRedis(redis);
+    store = new RedisSessionStore<Conversation>({ redis });
+  } else {
+    log.warn('REDIS_URL is not set: conversations live in this process only (embedded default)');
+    store = new MemorySessionStore<Conversation>();
+  }
+  const delivery = await createDelivery({
+    redis, url: config.RESPONSES_WEBHOOK_URL, secrets: config.RESPONSES_WEBHOOK_SECRET, safetyUrl: config.SAFETY_WEBHOOK_URL,
+    retryDelaysMs: config.DELIVERY_RETRY_DELAYS_MS, dataDir: config.DATA_DIR, log,
+  });
+  const sinkDescription = redis && config.RESPONSES_WEBHOOK_URL ? 'the responses webhook (queued)' : `${config.DATA_DIR}/responses.jsonl`;
+
+  let runner: Runner | undefined;
+  const onTimer = async (key: string, kind: 'reminder' | 'expire') => {
+    await runner!.handle({ key, input: { kind: 'timer', timer: kind } });
+  };
+  const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });
+  runner = createRunner({ bank, engine, texts, store, delivery, timers, log, onEvents: opts.onEvents });
+
+  return {
+    config, log, bank, texts, engine, store, delivery, timers, runner, pseudonymise, redis, sinkDescription,
+    async close() {
+      await timers.close();
+      await delivery.close();
+      if (store instanceof MemorySessionStore) store.close();
+      if (redis) await redis.quit().catch(() => redis!.disconnect());
+    },
+  };
+}

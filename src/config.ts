@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { LOCALES } from './survey/schema.js';
+
+/**
+ * The environment, validated at start-up. Unset means the embedded default (memory store, JSONL file,
+ * terminal/web chat). Every invalid or half-configured setting is reported at once, by name.
+ */
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+const httpsOrLoopback = (name: string) =>
+  z.url({ message: `${name} must be a URL` }).refine((u) => {
+    const url = new URL(u);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+  }, `${name} must use https (plain http only on localhost)`);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const Env = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('127.0.0.1'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+    TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC…)').optional(),
+    TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'TELEGRAM_WEBHOOK_SECRET must be 16–256 characters of A-Z a-z 0-9 _ -').optional(),
+    TELEGRAM_API_ROOT: httpsOrLoopback('TELEGRAM_API_ROOT').default('https://api.telegram.org'),
+    TELEGRAM_BOT_USERNAME: z.string().regex(/^[A-Za-z0-9_]{3,64}$/).optional(),
+    PUBLIC_URL: httpsOrLoopback('PUBLIC_URL').optional(),
+    MICROSOFT_APP_ID: z.string().min(1).optional(),
+    MICROSOFT_APP_PASSWORD: z.string().min(1).optional(),
+    MICROSOFT_APP_TENANT_ID: z.string().min(1).optional(),
+    MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional(),
+    TEAMS_ALLOW_UNAUTHENTICATED: bool.optional(),
+    RESPONSES_WEBHOOK_URL: httpsOrLoopback('RESPONSES_WEBHOOK_URL').optional(),
+    RESPONSES_WEBHOOK_SECRET: list.pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'RESPONSES_WEBHOOK_SECRET must be whsec_… secrets, comma-separated'))).optional(),
+    SAFETY_WEBHOOK_URL: httpsOrLoopback('SAFETY_WEBHOOK_URL').optional(),
+    DELIVERY_RETRY_DELAYS_MS: list.pipe(z.array(z.string().regex(/^\d+$/, 'DELIVERY_RETRY_DELAYS_MS must be comma-separated milliseconds').transform(Number))).optional(),
+    CHECKIN_API_TOKENS: list.pipe(z.array(z.string().min(24, 'each CHECKIN_API_TOKENS token needs at least 24 characters'))).optional(),
+    PSEUDONYM_KEY: z.string().min(32, 'PSEUDONYM_KEY needs at least 32 characters').optional(),
+    DEFAULT_LOCALE: z.enum(LOCALES).default('nl'),
+    DATA_DIR: z.string().default('data'),
+  })
+  .superRefine((env, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (env.TELEGRAM_BOT_TOKEN && env.PUBLIC_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
+      issue('TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_WEBHOOK_SECRET is required in webhook mode (TELEGRAM_BOT_TOKEN and PUBLIC_URL set)');
+    }
+    const teams = ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID', 'MICROSOFT_APP_TYPE'] as const;
+    const set = teams.filter((k) => env[k] !== undefined);
+    if (set.length && env.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !(env.MICROSOFT_APP_ID && env.MICROSOFT_APP_PASSWORD)) {
+      for (const k of ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD'] as const) if (!env[k]) issue(k, `${k} is missing: Teams is half-configured (${set.join(', ')} set)`);
+    }
+    if (env.MICROSOFT_APP_TYPE === 'SingleTenant' && !env.MICROSOFT_APP_TENANT_ID) issue('MICROSOFT_APP_TENANT_ID', 'MICROSOFT_APP_TENANT_ID is required for a SingleTenant app');
+    if (env.TEAMS_ALLOW_UNAUTHENTICATED && env.NODE_ENV !== 'test') issue('TEAMS_ALLOW_UNAUTHENTICATED', 'TEAMS_ALLOW_UNAUTHENTICATED is only allowed with NODE_ENV=test');
+    if (env.RESPONSES_WEBHOOK_URL && !env.RESPONSES_WEBHOOK_SECRET?.length) issue('RESPONSES_WEBHOOK_SECRET', 'RESPONSES_WEBHOOK_SECRET is required with RESPONSES_WEBHOOK_URL');
+    if (env.RESPONSES_WEBHOOK_URL && !env.REDIS_URL) issue('REDIS_URL', 'REDIS_URL is required for RESPONSES_WEBHOOK_URL (queued, retried delivery)');
+    if (env.NODE_ENV === 'production' && !env.PSEUDONYM_KEY) issue('PSEUDONYM_KEY', 'PSEUDONYM_KEY is required in production (pseudonyms must be stable across restarts)');
+  });
+
+export type Config = z.infer<typeof Env>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length}):\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty strings count as unset, as in most .env tooling. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const r = Env.safeParse(cleaned);
+  if (r.success) return r.data;
+  throw new ConfigError(r.error.issues.map((i) => (i.path.length ? `${String(i.path[0])}: ${i.message}` : i.message)));
+}
