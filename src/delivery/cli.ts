@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   }
   const delays = process.env.DELIVERY_RETRY_DELAYS_MS;
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  const admin = new QueueDelivery({ redis, retryDelaysMs: delays ? parseRetryDelays(delays) : undefined });
+  const log = { info() {}, warn() {}, error: (obj: object, msg?: string) => console.error(msg, obj) };
+  const admin = new QueueDelivery({ redis, log, retryDelaysMs: delays ? parseRetryDelays(delays) : undefined });
   try {
     process.exitCode = await runCli(process.argv.slice(2), admin, (line) => process.stdout.write(`${line}\n`));
   } finally {

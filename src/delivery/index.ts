@@ -41,8 +41,10 @@ export interface DeliveryOptions {
  */
 export async function createDelivery(opts: DeliveryOptions): Promise<Delivery> {
   if (!opts.redis || !opts.url) {
-    if (opts.url) opts.log.warn({}, 'RESPONSES_WEBHOOK_URL needs REDIS_URL for queued delivery; writing responses to the JSONL file instead');
-    return new FileSink(opts.dataDir);
+    const dataDir = opts.dataDir ?? 'data';
+    if (opts.url) opts.log.warn({ dataDir }, 'RESPONSES_WEBHOOK_URL needs REDIS_URL for queued delivery; writing responses to JSONL files instead');
+    else opts.log.info({ dataDir }, 'no RESPONSES_WEBHOOK_URL: writing responses to JSONL files');
+    return new FileSink(dataDir);
   }
   const url = (await assertSafeWebhookUrl(opts.url)).href;
   const safetyUrl = opts.safetyUrl ? (await assertSafeWebhookUrl(opts.safetyUrl, 'SAFETY_WEBHOOK_URL')).href : url;
@@ -52,6 +54,7 @@ export async function createDelivery(opts: DeliveryOptions): Promise<Delivery> {
     redis: opts.redis,
     prefix: opts.prefix,
     retryDelaysMs: opts.retryDelaysMs,
+    log,
     workers: opts.startWorkers === false ? undefined : { urls: { response: url, safety: safetyUrl }, sign, log, timeoutMs, concurrency, lockMs },
   });
 }

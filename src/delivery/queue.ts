@@ -1,8 +1,9 @@
 import { Queue, type JobsOptions, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BACKOFF_TYPE, DEFAULT_PREFIX, LANES, laneOf, type Lane } from './lanes.js';
-import { KEEP_SECONDS, Ledger, type DeadLetter, type Document } from './ledger.js';
+import { KEEP_SECONDS, Ledger, type Document } from './ledger.js';
 import { ResponseDocument, SafetySignal } from './payload.js';
+import type { Log } from './log.js';
 import type { Delivery } from './port.js';
 import { STANDARD_RETRY_DELAYS_MS } from './schedule.js';
 import { startWorker, type WorkerConfig } from './worker.js';
@@ -12,6 +13,8 @@ export interface QueueDeliveryOptions {
   redis: Redis;
   prefix?: string;
   retryDelaysMs?: readonly number[];
+  /** Where queue connection errors go (an unheard BullMQ 'error' event would crash the process). */
+  log?: Log;
   /** Start workers in this process (the bot does; the operator CLI and producers-only processes do not). */
   workers?: WorkerConfig;
 }
@@ -34,7 +37,7 @@ const LANE_NAMES = Object.keys(LANES) as Lane[];
  * Standard Webhooks schedule, dead letters kept for replay or export by the operator.
  */
 export class QueueDelivery implements Delivery {
-  readonly ledger: Ledger;
+  private readonly ledger: Ledger;
   private readonly queues: Record<Lane, Queue<Document>>;
   private readonly workers: Worker<Document>[];
   private readonly delays: readonly number[];
@@ -43,7 +46,11 @@ export class QueueDelivery implements Delivery {
     const prefix = opts.prefix ?? DEFAULT_PREFIX;
     this.delays = opts.retryDelaysMs ?? STANDARD_RETRY_DELAYS_MS;
     this.ledger = new Ledger(opts.redis, prefix);
-    const queue = (lane: Lane) => new Queue<Document>(LANES[lane], { connection: opts.redis, prefix });
+    const queue = (lane: Lane) => {
+      const q = new Queue<Document>(LANES[lane], { connection: opts.redis, prefix });
+      q.on('error', (err) => opts.log?.error({ lane, err: err.message }, 'delivery queue error'));
+      return q;
+    };
     this.queues = { response: queue('response'), safety: queue('safety') };
     const workers = opts.workers;
     this.workers = workers
@@ -123,7 +130,7 @@ export class QueueDelivery implements Delivery {
   }
 
   /** Everything that did not reach the backend, for hand delivery: dead letters, then failed jobs. */
-  async undelivered(): Promise<DeadLetter['document'][]> {
+  async undelivered(): Promise<Document[]> {
     const letters = await this.ledger.deadLetters();
     const failed = await this.failedJobs();
     return [...letters.map((l) => l.document), ...failed.map((j) => j.data)];
