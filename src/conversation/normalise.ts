@@ -9,6 +9,7 @@ export function normalise(text: string): string {
     .toLowerCase()
     .replace(/[’'`´]/g, "'")
     .replace(/([a-z])\1{2,}/g, '$1$1') // "jaaaa" → "jaa", "bangggg" → "bangg"
+    .replace(/ij/g, 'y') // Dutch writers swap "ij" and "y": "altyd", "zyn"
     .replace(/[^\p{L}\p{N}\p{Extended_Pictographic}'\s/-]+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
