@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createEngine, type Engine } from './conversation/engine.js';
 import { createRunner, type Conversation, type Runner, type RunnerDeps } from './conversation/runner.js';
+import type { Prompt } from './conversation/types.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createTexts, type Texts } from './i18n.js';
 import { createPseudonymiser, type Pseudonymise } from './pseudonym.js';
@@ -21,6 +22,9 @@ import { loadBank, type Bank } from './survey/load.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** Sends prompts to a conversation the bot was not answering (reminders, proactive check-ins), per channel. */
+export type Outbound = (key: string, prompts: Prompt[]) => Promise<void>;
+
 export interface Core {
   config: Config;
   log: Logger;
@@ -34,6 +38,8 @@ export interface Core {
   pseudonymise: Pseudonymise;
   redis?: Redis;
   sinkDescription: string;
+  /** Channels register a sender for their key prefix ("tg", "teams", "web"): `outbound.set('tg', send)`. */
+  outbound: Map<string, Outbound>;
   close(): Promise<void>;
 }
 
@@ -69,14 +75,17 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
   const sinkDescription = redis && config.RESPONSES_WEBHOOK_URL ? 'the responses webhook (queued)' : `${config.DATA_DIR}/responses.jsonl`;
 
   let runner: Runner | undefined;
+  const outbound = new Map<string, Outbound>();
   const onTimer = async (key: string, kind: 'reminder' | 'expire') => {
-    await runner!.handle({ key, input: { kind: 'timer', timer: kind } });
+    const { prompts } = await runner!.handle({ key, input: { kind: 'timer', timer: kind } });
+    const send = outbound.get(key.slice(0, key.indexOf(':')));
+    if (send && prompts.length) await send(key, prompts);
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });
   runner = createRunner({ bank, engine, texts, store, delivery, timers, log, onEvents: opts.onEvents });
 
   return {
-    config, log, bank, texts, engine, store, delivery, timers, runner, pseudonymise, redis, sinkDescription,
+    config, log, bank, texts, engine, store, delivery, timers, runner, pseudonymise, redis, sinkDescription, outbound,
     async close() {
       await timers.close();
       await delivery.close();
