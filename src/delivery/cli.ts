@@ -1,7 +1,7 @@
 /**
  * Operator commands (`npm run deliveries -- <command>`), against the queues named by REDIS_URL:
- *   status            counts per lane (waiting, delayed, active, failed) and dead letters, as JSON
- *   replay [id …]     puts dead letters (all, or these ids) and failed jobs back on their queue
+ *   status            counts per lane (waiting, delayed, active, failed), dead letters and 410-gone endpoints, as JSON
+ *   replay [id …]     puts dead letters (all, or these ids) and failed jobs back on their queue; lifts 410 stops
  *   export            undelivered documents as JSONL on stdout, for hand delivery
  */
 import { Redis } from 'ioredis';

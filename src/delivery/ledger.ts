@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ResponseDocument, SafetySignal } from './payload.js';
 
@@ -36,9 +37,12 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
 end
 return 0`;
 
+const BLOCKERS = `return { redis.call('EXISTS', KEYS[1]), redis.call('HEXISTS', KEYS[2], ARGV[1]) }`;
+
 /**
  * The delivery module's own Redis records beside BullMQ's queues: a per-pseudonym index (states for listFor,
- * dedupe beyond the life of a finished job, forget), dead letters, and tombstones of forgotten ids.
+ * dedupe beyond the life of a finished job, forget), dead letters, tombstones of forgotten ids, and the
+ * endpoints that answered 410 Gone.
  */
 export class Ledger {
   constructor(
@@ -57,6 +61,9 @@ export class Ledger {
   }
   private tombstone(id: string): string {
     return `${this.prefix}:forgotten:${id}`;
+  }
+  private get gone(): string {
+    return `${this.prefix}:gone`;
   }
 
   async state(pseudonym: string, id: string): Promise<DeliveryState | undefined> {
@@ -87,8 +94,24 @@ export class Ledger {
     await tx.exec();
   }
 
-  async isForgotten(id: string): Promise<boolean> {
-    return (await this.redis.exists(this.tombstone(id))) === 1;
+  /** Checked before every attempt, in one round trip: was the id forgotten, did this endpoint answer 410? */
+  async blockers(id: string, url: string): Promise<{ forgotten: boolean; gone: boolean }> {
+    const [forgotten, gone] = (await this.redis.eval(BLOCKERS, 2, this.tombstone(id), this.gone, fingerprint(url))) as [number, number];
+    return { forgotten: forgotten === 1, gone: gone === 1 };
+  }
+
+  /** Remembers that this URL answered 410, by fingerprint only (a URL may carry a token); a changed URL is not gone. */
+  async markGone(url: string): Promise<void> {
+    await this.redis.multi().hset(this.gone, fingerprint(url), new Date().toISOString()).expire(this.gone, KEEP_SECONDS).exec();
+  }
+
+  async goneEndpoints(): Promise<number> {
+    return this.redis.hlen(this.gone);
+  }
+
+  /** The operator's replay says "the backend is back": forget every 410. */
+  async clearGone(): Promise<void> {
+    await this.redis.del(this.gone);
   }
 
   async addDead(letter: DeadLetter): Promise<void> {
@@ -127,4 +150,8 @@ export class Ledger {
   private entry(doc: Document, state: DeliveryState): string {
     return JSON.stringify({ id: doc.id, type: doc.type, state, at: new Date().toISOString() } satisfies Entry);
   }
+}
+
+function fingerprint(url: string): string {
+  return createHash('sha256').update(url).digest('base64url');
 }

@@ -25,7 +25,8 @@ export interface LaneCounts {
   active: number;
   failed: number;
 }
-export type Counts = Record<Lane, LaneCounts> & { dead: number };
+/** Per lane; then the dead letters, and how many endpoints answered 410 Gone (nothing goes to them until replay). */
+export type Counts = Record<Lane, LaneCounts> & { dead: number; goneEndpoints: number };
 
 /** A finished job leaves Redis after an hour; the ledger keeps the id (for dedupe and "/antwoorden") for 30 days. */
 const COMPLETED_AGE_SECONDS = 60 * 60;
@@ -108,14 +109,21 @@ export class QueueDelivery implements Delivery {
       const c = await this.queues[name].getJobCounts('waiting', 'delayed', 'active', 'failed');
       return { waiting: c.waiting ?? 0, delayed: c.delayed ?? 0, active: c.active ?? 0, failed: c.failed ?? 0 };
     };
-    return { response: await lane('response'), safety: await lane('safety'), dead: await this.ledger.deadCount() };
+    return {
+      response: await lane('response'),
+      safety: await lane('safety'),
+      dead: await this.ledger.deadCount(),
+      goneEndpoints: await this.ledger.goneEndpoints(),
+    };
   }
 
   /**
    * Puts dead letters (all, or those with the given ids) back on their queue with a fresh set of attempts, and
-   * retries jobs BullMQ itself failed (e.g. stalled too often). Returns how many went back.
+   * retries jobs BullMQ itself failed (e.g. stalled too often). Lifts every 410 stop: replaying says the backend
+   * is back. Returns how many went back.
    */
   async replay(ids?: readonly string[]): Promise<number> {
+    await this.ledger.clearGone();
     const letters = await this.ledger.deadLetters(ids);
     for (const letter of letters) {
       const queue = this.queues[laneOf(letter.document)];

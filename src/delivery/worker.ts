@@ -65,19 +65,27 @@ export function startWorker(ctx: LaneContext): Worker<Document> {
 async function attempt(job: Job<Document>, ctx: LaneContext): Promise<'delivered' | 'dead' | 'forgotten'> {
   const doc = job.data;
   const at = { id: doc.id, lane: ctx.lane, attempt: job.attemptsMade + 1 };
-  if (await ctx.ledger.isForgotten(doc.id)) {
+  const url = ctx.urls[ctx.lane];
+  const blockers = await ctx.ledger.blockers(doc.id, url);
+  if (blockers.forgotten) {
     ctx.log.info(at, 'delivery dropped: the respondent asked to be forgotten');
     return 'forgotten';
   }
-  const outcome = await postSigned({ url: ctx.urls[ctx.lane], id: doc.id, body: JSON.stringify(doc), sign: ctx.sign, timeoutMs: ctx.timeoutMs });
+  if (blockers.gone) {
+    ctx.log.warn(at, 'webhook endpoint is gone (410): moved to dead letters without an attempt');
+    await deadLetter(doc, ctx, at.attempt - 1, 'endpoint gone (410)');
+    return 'dead';
+  }
+  const outcome = await postSigned({ url, id: doc.id, body: JSON.stringify(doc), sign: ctx.sign, timeoutMs: ctx.timeoutMs });
   if (outcome.kind === 'delivered') {
     await ctx.ledger.mark(doc, 'delivered');
     ctx.log.info({ ...at, status: outcome.status }, 'delivered');
     return 'delivered';
   }
   if (outcome.kind === 'gone') {
-    ctx.log.error({ ...at, status: 410, alert: 'webhook-gone' }, 'webhook endpoint answered 410 Gone: retries stopped, moved to dead letters');
-    await deadLetter(doc, ctx, at.attempt, 'gone (410)');
+    await ctx.ledger.markGone(url);
+    ctx.log.error({ ...at, status: 410, alert: 'webhook-gone' }, 'webhook endpoint answered 410 Gone: no more attempts to it until replay');
+    await deadLetter(doc, ctx, at.attempt, 'endpoint gone (410)');
     return 'dead';
   }
   const failure = { ...at, status: outcome.status, error: outcome.error, retryAfterMs: outcome.retryAfterMs };

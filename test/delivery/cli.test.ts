@@ -10,7 +10,7 @@ const run = promisify(execFile);
 describe('npm run deliveries', () => {
   it('prints the counts as JSON', async () => {
     const { stdout } = await run('npm', ['run', '--silent', 'deliveries', '--', 'status'], { env: { ...process.env, REDIS_URL: redisUrl(DELIVERY_DB) } });
-    expect(Object.keys(JSON.parse(stdout) as object)).toEqual(['response', 'safety', 'dead']);
+    expect(Object.keys(JSON.parse(stdout) as object)).toEqual(['response', 'safety', 'dead', 'goneEndpoints']);
   });
 
   it('says so, and fails, without REDIS_URL', async () => {

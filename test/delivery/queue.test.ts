@@ -69,16 +69,25 @@ describe('queued delivery (BullMQ on Redis)', () => {
     expect(rc.received).toHaveLength(1);
   });
 
-  it('stops at 410 Gone: one attempt, an alert in the log, a dead letter', async () => {
+  it('stops at 410 Gone: an alert, a dead letter, and nothing more to that endpoint until replay', async () => {
     const rc = await receiver();
     rc.script = () => ({ status: 410 });
     const d = await delivery(rc.url);
-    const doc = response(1);
+    const [doc, later] = [response(1), response(2)];
     await d.enqueueResponse(doc);
     await until('the dead letter', async () => (await d.counts()).dead === 1);
-    expect(await d.counts()).toMatchObject({ response: { waiting: 0, delayed: 0, active: 0, failed: 0 } });
-    expect(rc.received).toHaveLength(1);
     expect(log.lines).toContainEqual(expect.objectContaining({ level: 'error', obj: expect.objectContaining({ id: doc.id, status: 410, alert: 'webhook-gone' }) }));
+    const signal = safetySignal(3);
+    await d.enqueueResponse(later);
+    await d.enqueueSafety(signal);
+    await until('three dead letters', async () => (await d.counts()).dead === 3);
+    expect(rc.received.map((x) => x.id)).toEqual([doc.id]);
+    expect(await d.counts()).toMatchObject({ response: { waiting: 0, delayed: 0, active: 0, failed: 0 }, goneEndpoints: 1 });
+
+    rc.script = () => ({ status: 200 });
+    expect(await d.replay()).toBe(3);
+    await until('all three delivered', () => rc.deliveries().size === 3);
+    expect(await d.counts()).toMatchObject({ dead: 0, goneEndpoints: 0 });
   });
 
   it('dead-letters after the last attempt; the operator sees, exports and replays it', async () => {
@@ -136,17 +145,16 @@ describe('queued delivery (BullMQ on Redis)', () => {
 
   it('lists what was sent for a respondent, and "/wis" removes what is not sent yet', async () => {
     const rc = await receiver();
-    const d = await delivery(rc.url, { retryDelaysMs: [60_000] });
+    const d = await delivery(rc.url, { retryDelaysMs: [20] });
     const [sent, waiting, dead] = [response(1, 'ps_a'), response(2, 'ps_a'), response(3, 'ps_a')];
     const elsewhere = response(4, 'ps_b');
-    rc.script = (n) => (n === 0 ? { status: 200 } : n === 1 ? { status: 410 } : { status: 500 });
-    await d.enqueueResponse(sent);
-    await until('the first delivery', () => rc.deliveries().size === 1);
-    await d.enqueueResponse(dead);
-    await until('the dead letter', async () => (await d.counts()).dead === 1);
-    await d.enqueueResponse(waiting);
-    await d.enqueueResponse(elsewhere);
-    await until('two responses waiting for a retry', async () => (await d.counts()).response.delayed === 2);
+    rc.script = (_, id) =>
+      id === sent.id ? { status: 200 } : id === dead.id ? { status: 500 } : { status: 503, headers: { 'retry-after': '3600' } };
+    for (const doc of [sent, dead, waiting, elsewhere]) await d.enqueueResponse(doc);
+    await until('one delivered, one dead, two told to come back in an hour', async () => {
+      const counts = await d.counts();
+      return rc.deliveries().size === 1 && counts.dead === 1 && counts.response.delayed === 2;
+    });
 
     const listed = await d.listFor('ps_a');
     expect(listed.map((e) => [e.id, e.state]).sort()).toEqual(
