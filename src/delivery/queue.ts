@@ -103,7 +103,7 @@ export class QueueDelivery implements Delivery {
     return { removed: unsent.length, alreadySent: entries.length - unsent.length };
   }
 
-  /** Operator view: BullMQ's own counts per lane, plus the dead letters. */
+  /** Operator view: BullMQ's own counts per lane, the dead letters, and endpoints stopped by a 410. */
   async counts(): Promise<Counts> {
     const lane = async (name: Lane) => {
       const c = await this.queues[name].getJobCounts('waiting', 'delayed', 'active', 'failed');
