@@ -24,6 +24,27 @@ export function createTexts(resources: Resources): Texts {
     returnNull: false,
     interpolation: { escapeValue: false },
   });
-  const fixed = Object.fromEntries(LOCALES.map((l) => [l, inst.getFixedT(l, 'common')])) as Record<Locale, TFunction>;
+  const fixed = Object.fromEntries(LOCALES.map((l) => [l, memoise(inst.getFixedT(l, 'common'))])) as Record<Locale, TFunction>;
   return { t: (lng) => fixed[lng], resources };
+}
+
+const MAX_CACHED = 20_000;
+
+/**
+ * i18next resolves a key (namespaces, context, plurals, interpolation) in tens of microseconds; a turn renders
+ * a dozen texts. Texts are pure functions of (key, options) once loaded, so they are cached per language.
+ */
+function memoise(t: TFunction): TFunction {
+  const cache = new Map<string, unknown>();
+  const memo = ((key: string, opts?: Record<string, unknown>) => {
+    const id = opts === undefined ? key : `${key}\u0000${JSON.stringify(opts)}`;
+    let v = cache.get(id);
+    if (v === undefined) {
+      if (cache.size >= MAX_CACHED) cache.clear();
+      v = (t as (k: string, o?: unknown) => unknown)(key, opts);
+      cache.set(id, v);
+    }
+    return v;
+  }) as TFunction;
+  return memo;
 }
