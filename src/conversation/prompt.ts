@@ -55,7 +55,13 @@ export function createRenderer(texts: Texts): Renderer {
     const t = texts.t(ctx.lng);
     return { context, worker: ctx.checkin.worker ?? t('workerFallback', { context }), ...extra };
   };
-  const tt = (ctx: Ctx): TFunction => texts.t(ctx.lng);
+  /** Every text for a child carries the register as i18next context, so a language may vary any text by age. */
+  const tt = (ctx: Ctx): TFunction => {
+    const t = texts.t(ctx.lng);
+    const context = ctx.checkin.ageBand;
+    if (!context) return t;
+    return ((key: string, o?: Record<string, unknown>) => t(key, { context, ...o })) as TFunction;
+  };
 
   const button = (ctx: Ctx, ask: string, labelKey: string, intent: Intent): Button => ({
     label: tt(ctx)(`buttons.${labelKey}`, opts(ctx)),
