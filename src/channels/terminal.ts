@@ -41,7 +41,7 @@ async function choose<T>(rl: Interface, question: string, options: Array<[string
 
 export async function runTerminal(opts: TerminalOptions): Promise<void> {
   const output = opts.output ?? process.stdout;
-  const rl = createInterface({ input: opts.input ?? process.stdin, output, terminal: true });
+  const rl = createInterface({ input: opts.input ?? process.stdin, output, terminal: !opts.input && process.stdin.isTTY });
   const write = (s: string) => output.write(`${s}\n`);
   const flows = [...opts.bank.flows.values()];
   const flow = await choose<LoadedFlow>(rl, 'Which questionnaire?', flows.map((f) => [`${f.id} (${f.audience.role}, ${f.items.length} items)`, f]));
