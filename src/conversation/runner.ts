@@ -4,8 +4,9 @@ import type { Texts } from '../i18n.js';
 import type { ConversationTimers } from '../sessions/timers.js';
 import type { SessionStore } from '../sessions/store.js';
 import type { Bank } from '../survey/load.js';
-import type { LoadedFlow } from '../survey/schema.js';
+import type { LoadedFlow, Locale } from '../survey/schema.js';
 import type { Engine } from './engine.js';
+import { CLOSED_STATES } from './machine.js';
 import type { EngineEvent, Input, Prompt, Snapshot, StepResult } from './types.js';
 
 /**
@@ -55,12 +56,19 @@ export interface RunnerDeps {
   timers?: ConversationTimers;
   log: Log;
   now?: () => Date;
+  /** Factor applied to every flow timer (reminders, lifetime): `TIMER_SCALE`, for tests and drills. Default 1. */
+  timerScale?: number;
   /** Called after a saved turn for events other parts care about (check-in status, metrics). */
   onEvents?: (key: string, events: EngineEvent[], state: Snapshot | undefined) => Promise<void>;
 }
 
 const RECENT = 20;
-const MAX_ATTEMPTS = 8;
+/**
+ * A turn loses a compare-and-set only when another turn of the same conversation saved, so it retries at most
+ * once per concurrent turn: 10 double taps delivered to two replicas need up to 19. 8 was too few (proved by
+ * test/runner/races.test.ts); 32 covers any burst one respondent can make.
+ */
+const MAX_ATTEMPTS = 32;
 /** Keep a conversation a day past its flow's lifetime, so a late writer is told kindly that it expired. */
 const GRACE_SECONDS = 24 * 3600;
 
@@ -72,6 +80,7 @@ export interface Runner {
 export function createRunner(deps: RunnerDeps): Runner {
   const { bank, engine, store, delivery, log } = deps;
   const now = deps.now ?? (() => new Date());
+  const hourMs = 3600_000 * (deps.timerScale ?? 1);
 
   function flowOf(snap: Snapshot): LoadedFlow {
     const { id, version } = snap.context.flow;
@@ -81,7 +90,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   function flowFor(state: Snapshot | undefined, input: Input): LoadedFlow | undefined {
-    if (input.kind === 'open' && (!state || ['done', 'stopped', 'expired'].includes(state.value))) return bank.flows.get(input.checkin.flow);
+    if (input.kind === 'open' && (!state || CLOSED_STATES.includes(state.value))) return bank.flows.get(input.checkin.flow);
     return state ? flowOf(state) : bank.flows.values().next().value;
   }
 
@@ -95,10 +104,20 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   }
 
+  /**
+   * A timer fires at least once and may outlive what it was planned for (a cancel racing a running job, a
+   * deleted or finished conversation): then it changes nothing and says nothing.
+   */
+  const idleTimer = (input: Input, conv: Conversation | undefined) => input.kind === 'timer' && (!conv || CLOSED_STATES.includes(conv.snap.value));
+
   async function stepOnce(turn: Turn, at: Date, claimed: boolean) {
     const loaded = await store.load(turn.key);
     const conv = loaded?.state;
-    if (turn.updateId && (conv?.recent.includes(turn.updateId) || (!claimed && !conv))) return { duplicate: true as const };
+    // A failed claim without a conversation is a copy of a stateless turn — except `open`, the only input that
+    // creates one: its first copy may have claimed and died before saving, and compare-and-set on revision 0
+    // (with `recent`) already lets exactly one copy of it win.
+    if (turn.updateId && (conv?.recent.includes(turn.updateId) || (!claimed && !conv && turn.input.kind !== 'open'))) return { duplicate: true as const };
+    if (idleTimer(turn.input, conv)) return { duplicate: false as const, result: { state: conv?.snap, prompts: [], events: [] }, extra: [] };
     const flow = flowFor(conv?.snap, turn.input);
     if (!flow) throw new Error('no flow installed');
     let result: StepResult = engine.step(flow, conv?.snap, turn.input, at);
@@ -108,32 +127,47 @@ export function createRunner(deps: RunnerDeps): Runner {
       const fresh = engine.step(next, undefined, { kind: 'open', checkin: replace.pending }, at);
       result = { state: fresh.state, prompts: [...result.prompts, ...fresh.prompts], events: [...result.events, ...fresh.events] };
     }
+    // Expiry is silent: the respondent is told kindly when they write again.
+    if (turn.input.kind === 'timer' && turn.input.timer === 'expire') result = { ...result, prompts: [] };
     await queueOutgoing(result.events);
+    const extra = await beforeSave(turn.key, result, at, result.state?.context.lng ?? conv?.snap.context.lng ?? 'nl');
     const recent = turn.updateId ? [...(conv?.recent ?? []).slice(-(RECENT - 1)), turn.updateId] : (conv?.recent ?? []);
     if (!result.state) {
       if (conv) await store.delete(turn.key);
-      return { duplicate: false as const, result, flow };
+      return { duplicate: false as const, result, extra };
     }
     const saved = await store.save(turn.key, { snap: result.state, recent }, loaded?.rev ?? 0, ttlOf(flowOf(result.state)));
-    return saved === 'ok' ? { duplicate: false as const, result, flow: flowOf(result.state) } : undefined;
+    return saved === 'ok' ? { duplicate: false as const, result, extra } : undefined;
   }
 
-  async function afterSave(key: string, result: StepResult, flow: LoadedFlow, at: Date): Promise<Prompt[]> {
+  /**
+   * Effects that must not be lost when the save (or delete) that follows fails: a failed turn is redelivered and
+   * stepped again, but one that was saved is a duplicate from then on, so nothing after the save is repeated.
+   * Timers are planned here, and "/wis" removes queued documents and timers before the conversation itself.
+   */
+  async function beforeSave(key: string, result: StepResult, at: Date, lng: Locale): Promise<Prompt[]> {
     const extra: Prompt[] = [];
-    const t = deps.texts.t(result.state?.context.lng ?? 'nl');
     for (const e of result.events) {
-      if (e.type === 'checkin.opened' && deps.timers) {
-        const { reminders, lifetimeHours } = flow;
+      if (e.type === 'checkin.opened' && deps.timers && result.state) {
+        const { reminders, lifetimeHours } = flowOf(result.state);
         const start = at.getTime();
-        const times = Array.from({ length: reminders.count }, (_, i) => start + (i + 1) * reminders.afterHours * 3600_000);
-        await deps.timers.plan(key, { reminders: times, expireAt: start + lifetimeHours * 3600_000 });
+        const times = Array.from({ length: reminders.count }, (_, i) => start + (i + 1) * reminders.afterHours * hourMs);
+        await deps.timers.plan(key, { reminders: times, expireAt: start + lifetimeHours * hourMs });
       }
-      if ((e.type === 'response.completed' || e.type === 'response.partial') && deps.timers) await deps.timers.cancel(key);
       if (e.type === 'data.delete') {
         if (deps.timers) await deps.timers.cancel(key);
         const { alreadySent } = await delivery.forget(e.pseudonym);
+        const t = deps.texts.t(lng); // the respondent's language: the state is already gone
         extra.push({ kind: 'message', text: [t('delete.done'), ...(alreadySent ? [t('delete.alreadySent', { count: alreadySent })] : [])].join('\n') });
       }
+    }
+    return extra;
+  }
+
+  async function afterSave(key: string, result: StepResult): Promise<Prompt[]> {
+    const extra: Prompt[] = [];
+    for (const e of result.events) {
+      if ((e.type === 'response.completed' || e.type === 'response.partial') && deps.timers) await deps.timers.cancel(key);
       if (e.type === 'data.show' && result.state) extra.push(await dataPrompt(result.state, e.pseudonym));
     }
     if (deps.onEvents) await deps.onEvents(key, result.events, result.state);
@@ -170,7 +204,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         const r = await stepOnce(turn, at, claimed);
         if (!r) continue; // another replica saved first: start again from its state
         if (r.duplicate) return { prompts: [], events: [], duplicate: true, state: undefined };
-        const extra = await afterSave(turn.key, r.result, r.flow, at);
+        const extra = [...r.extra, ...(await afterSave(turn.key, r.result))];
         return { prompts: [...r.result.prompts, ...extra], events: r.result.events, duplicate: false, state: r.result.state };
       }
       throw new Error(`conversation stayed contended after ${MAX_ATTEMPTS} attempts`);
