@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import type { Locale } from '../survey/schema.js';
+
+/**
+ * What the Telegram channel remembers per conversation, beside the engine's state: the chat id (so
+ * reminders and proactive messages can reach the chat — the only place a Telegram id is stored, always under
+ * the pseudonymised key and with a TTL), the last question message (so a typed answer can close its
+ * keyboard), and whether the user blocked the bot. `/wis` deletes it with the conversation.
+ *
+ * Redis: `fb:{<key>}:tg` (same hash tag as the conversation), JSON, TTL refreshed on every write.
+ */
+export interface ChatRecord {
+  chat: number;
+  lng?: Locale;
+  checkinId?: string;
+  /** The user blocked the bot (403): nothing is sent until they write again. */
+  blocked?: boolean;
+  /** The last question sent: its message id, what it asks, its text, and whether its keyboard is still on. */
+  last?: { id: number; ask: string; text: string; open: boolean };
+}
+
+export interface ChatRecords {
+  get(key: string): Promise<ChatRecord | undefined>;
+  put(key: string, record: ChatRecord): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export function redisChatRecords(redis: Redis, ttlSeconds: number, prefix = 'fb'): ChatRecords {
+  const k = (key: string) => `${prefix}:{${key}}:tg`;
+  return {
+    async get(key) {
+      const raw = await redis.get(k(key));
+      return raw ? (JSON.parse(raw) as ChatRecord) : undefined;
+    },
+    async put(key, record) {
+      await redis.set(k(key), JSON.stringify(record), 'EX', ttlSeconds);
+    },
+    async delete(key) {
+      await redis.del(k(key));
+    },
+  };
+}
+
+/** The embedded default: one process, records expire lazily on read and are swept every thousand writes. */
+export function memoryChatRecords(ttlSeconds: number, now: () => number = Date.now): ChatRecords {
+  const map = new Map<string, { record: ChatRecord; until: number }>();
+  let writes = 0;
+  const sweep = () => {
+    const t = now();
+    for (const [key, e] of map) if (e.until <= t) map.delete(key);
+  };
+  return {
+    async get(key) {
+      const e = map.get(key);
+      if (e && e.until > now()) return structuredClone(e.record);
+      map.delete(key);
+      return undefined;
+    },
+    async put(key, record) {
+      if (++writes % 1000 === 0) sweep();
+      map.set(key, { record: structuredClone(record), until: now() + ttlSeconds * 1000 });
+    },
+    async delete(key) {
+      map.delete(key);
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import type { Api } from 'grammy';
+import type { CallbackQuery } from 'grammy/types';
+import type { Logger } from 'pino';
+import type { Checkins } from '../checkins/port.js';
+import type { EngineEvent, Prompt } from '../conversation/types.js';
+import type { Texts } from '../i18n.js';
+import type { Locale } from '../survey/schema.js';
+import type { ChatRecord, ChatRecords } from './telegram-record.js';
+import { answeredText, toMessages, toast } from './telegram-render.js';
+import { isBlocked, isNotModified, type ChatLanes } from './telegram-send.js';
+
+/**
+ * Says a turn's prompts in one chat, in order, in that chat's lane: answers the button press (a stale-button
+ * notice becomes its toast), closes the answered question (its text plus "Je antwoord: …", no keyboard, so
+ * its buttons cannot be pressed again), takes the keyboard off a question that a newer one replaces, sends
+ * the rest and remembers the last question. A 403 (blocked) marks the chat and its check-in unreachable and
+ * stops there; the record is written after sending, or deleted after `/wis`.
+ */
+
+export interface SpeakerDeps {
+  api: Api;
+  records: ChatRecords;
+  lanes: ChatLanes;
+  texts: Texts;
+  log: Logger;
+  defaultLocale: Locale;
+  checkins?: Checkins;
+}
+
+export interface Said {
+  prompts: Prompt[];
+  events?: EngineEvent[];
+  /** The button press this turn answers, if any. */
+  query?: CallbackQuery;
+  /** What the conversation looks like now (language, check-in), when the turn has a state. */
+  lng?: Locale;
+  checkinId?: string;
+}
+
+export interface Speaker {
+  /** A turn's output to a chat the respondent is writing from (clears a previous block). */
+  reply(key: string, chat: number, said: Said): Promise<void>;
+  /** Prompts to a chat the bot was not answering (reminders): only to a known, unblocked chat. */
+  push(key: string, prompts: Prompt[]): Promise<void>;
+  /** The user blocked the bot (seen as `my_chat_member` or a 403). */
+  blocked(key: string, chat: number): Promise<void>;
+  unblocked(key: string, chat: number): Promise<void>;
+  /** The conversation's language as last seen, for texts the engine does not write. */
+  lngOf(key: string): Promise<Locale | undefined>;
+}
+
+export function createSpeaker(deps: SpeakerDeps): Speaker {
+  const { api, records, lanes, texts, log } = deps;
+
+  /** Runs `fn` on the chat's record in its lane; handles 403 and writes (or deletes) the record after. */
+  function withRecord(key: string, chat: number, fn: (rec: ChatRecord) => Promise<'delete' | void>): Promise<void> {
+    return lanes.run(chat, async () => {
+      const rec: ChatRecord = (await records.get(key)) ?? { chat };
+      rec.chat = chat;
+      let outcome: 'delete' | void = undefined;
+      try {
+        outcome = await fn(rec);
+      } catch (err) {
+        if (!isBlocked(err)) throw err;
+        await markBlocked(key, rec);
+      }
+      if (outcome === 'delete') await records.delete(key);
+      else await records.put(key, rec);
+    });
+  }
+
+  async function markBlocked(key: string, rec: ChatRecord): Promise<void> {
+    if (rec.blocked) return;
+    rec.blocked = true;
+    log.info({ key }, 'telegram: the user blocked the bot; chat marked unreachable');
+    if (rec.checkinId && deps.checkins) await deps.checkins.markUnreachable(rec.checkinId);
+  }
+
+  const ignoreNotModified = (err: unknown) => {
+    if (!isNotModified(err)) throw err;
+  };
+
+  async function closeKeyboard(rec: ChatRecord): Promise<void> {
+    if (!rec.last?.open) return;
+    rec.last.open = false;
+    await api.editMessageReplyMarkup(rec.chat, rec.last.id).catch(ignoreNotModified);
+  }
+
+  /** The answered question shows the chosen answer and loses its keyboard. */
+  async function closeAnswered(rec: ChatRecord, e: Extract<EngineEvent, { type: 'answer.recorded' }>, query?: CallbackQuery): Promise<void> {
+    const pressed = query?.message && 'text' in query.message && query.message.text !== undefined
+      ? { id: query.message.message_id, ask: e.ask, text: query.message.text, open: true }
+      : undefined;
+    const target = rec.last?.ask === e.ask ? rec.last : pressed;
+    if (!target) return;
+    if (e.label === null) {
+      if (target === rec.last) await closeKeyboard(rec);
+      else await api.editMessageReplyMarkup(rec.chat, target.id).catch(ignoreNotModified);
+      return;
+    }
+    const t = texts.t(rec.lng ?? deps.defaultLocale);
+    target.open = false;
+    await api.editMessageText(rec.chat, target.id, answeredText(target.text, t('answer.chosen', { label: e.label }))).catch(ignoreNotModified);
+  }
+
+  async function send(rec: ChatRecord, prompts: Prompt[]): Promise<void> {
+    for (const p of prompts) {
+      if (p.kind === 'question') await closeKeyboard(rec);
+      const messages = toMessages(p);
+      for (const m of messages) {
+        await lanes.slot(rec.chat);
+        const sent = await api.sendMessage(rec.chat, m.text, m.reply_markup ? { reply_markup: m.reply_markup } : {});
+        if (p.kind === 'question' && p.ask && m === messages.at(-1)) rec.last = { id: sent.message_id, ask: p.ask, text: m.text, open: !!m.reply_markup };
+      }
+    }
+  }
+
+  return {
+    reply(key, chat, said) {
+      return withRecord(key, chat, async (rec) => {
+        rec.blocked = false;
+        if (said.lng) rec.lng = said.lng;
+        if (said.checkinId) rec.checkinId = said.checkinId;
+        let prompts = said.prompts;
+        if (said.query) {
+          const notice = prompts.find((p) => p.kind === 'notice');
+          prompts = prompts.filter((p) => p !== notice);
+          await api.answerCallbackQuery(said.query.id, notice ? { text: toast(notice.text) } : {}).catch((err: unknown) => {
+            log.warn({ key, err: (err as Error).message }, 'telegram: answerCallbackQuery failed');
+          });
+        }
+        for (const e of said.events ?? []) if (e.type === 'answer.recorded') await closeAnswered(rec, e, said.query);
+        await send(rec, prompts);
+        if (said.events?.some((e) => e.type === 'data.delete')) return 'delete';
+      });
+    },
+    async push(key, prompts) {
+      const known = await records.get(key);
+      if (!known || known.blocked) return;
+      await withRecord(key, known.chat, async (rec) => {
+        if (!rec.blocked) await send(rec, prompts);
+      });
+    },
+    blocked: (key, chat) => withRecord(key, chat, (rec) => markBlocked(key, rec)),
+    unblocked: (key, chat) => withRecord(key, chat, async (rec) => void (rec.blocked = false)),
+    lngOf: async (key) => (await records.get(key))?.lng,
+  };
+}

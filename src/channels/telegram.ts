@@ -1,0 +1,205 @@
+import type { FastifyInstance } from 'fastify';
+import { Bot, webhookCallback, type Context } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Core } from '../app.js';
+import type { Checkins } from '../checkins/port.js';
+import type { TurnResult } from '../conversation/runner.js';
+import type { Input } from '../conversation/types.js';
+import { LOCALES, type Locale } from '../survey/schema.js';
+import { memoryChatRecords, redisChatRecords } from './telegram-record.js';
+import { commandMenu } from './telegram-render.js';
+import { ChatLanes, DEFAULT_PACE, retryAfter, type Pace } from './telegram-send.js';
+import { createSpeaker } from './telegram-speaker.js';
+
+/**
+ * The Telegram channel on grammY: platform update → neutral input → runner → prompts as Telegram messages.
+ * Webhook mode (`POST /telegram` on the one HTTP server, secret checked by grammY) when a public URL is
+ * given, long polling otherwise. In webhook mode an update is acknowledged only after its turn was saved and
+ * said; a turn that could not be saved answers 5xx, so Telegram delivers it again (the runner recognises
+ * the update id if it got further than that). Chat ids stay here: the rest of the bot sees
+ * `tg:<pseudonym>`; the chat id is kept only in the per-conversation record (see telegram-record.ts).
+ */
+
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
+/** Telegram waits about a minute for a webhook answer; flood waits can make a turn slow, but not that slow. */
+const WEBHOOK_TIMEOUT_MS = 50_000;
+/** `/start` with or without the deep link's payload. */
+const SLASH_START = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/i;
+/** `start <token>` typed by hand: invite tokens are 16–64 characters of [A-Za-z0-9_-] (≥ 128 bits). */
+const TYPED_START = /^start\s+([A-Za-z0-9_-]{16,64})$/i;
+
+export interface TelegramChannelOptions {
+  core: Core;
+  /** The one HTTP server; `POST /telegram` is registered on it in webhook mode. */
+  app?: FastifyInstance;
+  checkins?: Checkins;
+  token: string;
+  /** Checked on every webhook call (`X-Telegram-Bot-Api-Secret-Token`); required with `publicUrl`. */
+  secret?: string;
+  /** Bot API server (`TELEGRAM_API_ROOT`): Telegram's, a self-hosted one, or a test double. */
+  apiRoot?: string;
+  /** Set → webhook mode at `<publicUrl>/telegram`; unset → long polling. */
+  publicUrl?: string;
+  /** Known bot identity: grammY then never calls getMe. */
+  botInfo?: UserFromGetMe;
+  /** Per-chat pacing (default ~1 message per second, bursts of 3). */
+  pace?: Pace;
+}
+
+export interface TelegramChannel {
+  bot: Bot;
+  mode: 'webhook' | 'polling';
+  /** Registers commands and the webhook (or starts polling). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createTelegramChannel(opts: TelegramChannelOptions): TelegramChannel {
+  const { core, checkins } = opts;
+  const { log, texts, runner } = core;
+  const defaultLocale = core.config.DEFAULT_LOCALE;
+  const mode = opts.publicUrl ? 'webhook' : 'polling';
+  if (mode === 'webhook' && (!opts.secret || !opts.app)) throw new Error('Telegram webhook mode needs a secret and the HTTP server');
+
+  const bot = new Bot(opts.token, { client: { apiRoot: opts.apiRoot ?? 'https://api.telegram.org' }, ...(opts.botInfo ? { botInfo: opts.botInfo } : {}) });
+  bot.api.config.use(retryAfter());
+  const ttl = Math.ceil(Math.max(...[...core.bank.flows.values()].map((f) => f.lifetimeHours)) * 3600 + 24 * 3600);
+  const records = core.redis ? redisChatRecords(core.redis, ttl) : memoryChatRecords(ttl);
+  const lanes = new ChatLanes(opts.pace ?? DEFAULT_PACE);
+  const speaker = createSpeaker({ api: bot.api, records, lanes, texts, log, defaultLocale, checkins });
+
+  const keyOf = (chat: number) => `tg:${core.pseudonymise('telegram', chat)}`;
+  /** The user's app language when the bot speaks it, else the default: for texts said before any check-in. */
+  const langOf = (ctx: Context): Locale => {
+    const code = ctx.from?.language_code?.slice(0, 2);
+    return (LOCALES as readonly string[]).includes(code ?? '') ? (code as Locale) : defaultLocale;
+  };
+
+  /** Runs a turn; when it cannot be saved, says "try again" if possible and fails the update (5xx). */
+  async function turn(ctx: Context, chat: number, input: Input): Promise<void> {
+    const key = keyOf(chat);
+    const query = ctx.callbackQuery;
+    let result: TurnResult;
+    try {
+      result = await runner.handle({ key, input, updateId: String(ctx.update.update_id) });
+    } catch (err) {
+      await sayTryAgain(ctx, chat);
+      throw err;
+    }
+    if (result.duplicate) {
+      if (query) await ctx.answerCallbackQuery().catch(() => undefined);
+      return;
+    }
+    const ctxState = result.state?.context;
+    await speaker.reply(key, chat, {
+      prompts: result.prompts, events: result.events, ...(query ? { query } : {}),
+      ...(ctxState ? { lng: ctxState.lng, checkinId: ctxState.checkin.id } : {}),
+    }).catch((err: unknown) => log.warn({ key, err: (err as Error).message }, 'telegram: saved turn could not be said'));
+  }
+
+  async function sayTryAgain(ctx: Context, chat: number): Promise<void> {
+    const text = texts.t(langOf(ctx))('tryAgain');
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text }).catch(() => undefined);
+    else await bot.api.sendMessage(chat, text).catch(() => undefined);
+  }
+
+  /** `/start <token>` from an invite link: redeem it and open that check-in; without a token, explain. */
+  async function start(ctx: Context, chat: number, token: string | undefined): Promise<void> {
+    const key = keyOf(chat);
+    if (!token) {
+      if (await core.store.load(key)) return turn(ctx, chat, { kind: 'text', text: ctx.message?.text ?? '/start' });
+      return speaker.reply(key, chat, { prompts: [{ kind: 'message', text: texts.t(langOf(ctx))('intro.noCheckin') }] });
+    }
+    const redeemed = checkins
+      ? await checkins.redeem(token, { conversationKey: key, pseudonym: core.pseudonymise('telegram', chat), channel: 'telegram' }).catch(async (err: unknown) => {
+          await sayTryAgain(ctx, chat);
+          throw err;
+        })
+      : ({ ok: false, reason: 'unknown' } as const);
+    if (redeemed.ok) return turn(ctx, chat, { kind: 'open', checkin: redeemed.info });
+    const lng = (await speaker.lngOf(key)) ?? langOf(ctx);
+    return speaker.reply(key, chat, { prompts: [{ kind: 'message', text: texts.t(lng)(`invite.${redeemed.reason}`) }] });
+  }
+
+  // Feedback is one-to-one: in a group the bot says so and leaves.
+  bot.use(async (ctx, next) => {
+    const chat = ctx.chat;
+    if (!chat) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+      return; // nothing this bot handles
+    }
+    if (chat.type === 'private') return next();
+    const status = ctx.myChatMember?.new_chat_member.status;
+    if (status === 'left' || status === 'kicked') return;
+    log.info({ chatType: chat.type }, 'telegram: refusing a group chat');
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+    await bot.api.sendMessage(chat.id, texts.t(langOf(ctx))('telegram.group')).catch(() => undefined);
+    await bot.api.leaveChat(chat.id).catch(() => undefined);
+  });
+
+  bot.on('my_chat_member', async (ctx) => {
+    const status = ctx.myChatMember.new_chat_member.status;
+    if (status === 'kicked') await speaker.blocked(keyOf(ctx.chat.id), ctx.chat.id);
+    else if (status === 'member') await speaker.unblocked(keyOf(ctx.chat.id), ctx.chat.id);
+  });
+
+  bot.on('edited_message', async (ctx) => {
+    const key = keyOf(ctx.chat.id);
+    const lng = (await speaker.lngOf(key)) ?? langOf(ctx);
+    await speaker.reply(key, ctx.chat.id, { prompts: [{ kind: 'notice', text: texts.t(lng)('telegram.edited') }] });
+  });
+
+  bot.on('callback_query:data', (ctx) => turn(ctx, ctx.chat!.id, { kind: 'button', data: ctx.callbackQuery.data }));
+  bot.on('callback_query', (ctx) => ctx.answerCallbackQuery());
+
+  bot.on('message:text', (ctx) => {
+    const text = ctx.message.text.trim();
+    const m = SLASH_START.exec(text) ?? TYPED_START.exec(text);
+    if (m) return start(ctx, ctx.chat.id, m[1]);
+    return turn(ctx, ctx.chat.id, { kind: 'text', text: ctx.message.text });
+  });
+  // Stickers, photos, voice messages…: the engine answers that only text and buttons work.
+  bot.on('message', (ctx) => turn(ctx, ctx.chat.id, { kind: 'unsupported' }));
+
+  bot.catch((err) => log.error({ err: (err.error as Error)?.message }, 'telegram: update failed (polling)'));
+
+  if (mode === 'webhook') {
+    const handle = webhookCallback(bot, 'fastify', { secretToken: opts.secret, onTimeout: 'throw', timeoutMilliseconds: WEBHOOK_TIMEOUT_MS });
+    opts.app!.post('/telegram', async (req, reply) => {
+      try {
+        await handle(req, reply);
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'telegram: update not acknowledged; Telegram will deliver it again');
+        if (!reply.sent) await reply.code(503).send({ ok: false });
+      }
+    });
+  }
+  core.outbound.set('tg', (key, prompts) => speaker.push(key, prompts));
+
+  async function setCommands(): Promise<void> {
+    await bot.api.setMyCommands(commandMenu(texts, defaultLocale));
+    for (const lng of LOCALES) await bot.api.setMyCommands(commandMenu(texts, lng), { language_code: lng });
+  }
+
+  return {
+    bot,
+    mode,
+    async start() {
+      await bot.init();
+      await setCommands();
+      if (mode === 'webhook') {
+        const url = new URL('telegram', opts.publicUrl!.endsWith('/') ? opts.publicUrl : `${opts.publicUrl}/`).toString();
+        await bot.api.setWebhook(url, { allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false, secret_token: opts.secret });
+        log.info({ mode }, 'telegram: webhook registered');
+      } else {
+        await bot.api.deleteWebhook({ drop_pending_updates: false });
+        void bot.start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false });
+        log.info({ mode }, 'telegram: long polling');
+      }
+    },
+    async stop() {
+      core.outbound.delete('tg');
+      if (mode === 'polling' && bot.isRunning()) await bot.stop();
+    },
+  };
+}
