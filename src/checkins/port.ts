@@ -31,7 +31,8 @@ export interface Checkin {
   workerFirstName: string | null;
   locale: Locale;
   status: CheckinStatus;
-  token: string;
+  /** The invite token; null when it can no longer be unsealed (the sealing key changed since it was made). */
+  token: string | null;
   createdAt: string;
   expiresAt: string;
   /** Status timestamps, e.g. `{ created: …, opened: … }`. */
@@ -39,6 +40,15 @@ export interface Checkin {
   /** Pseudonymised conversation key it was bound to on redemption. */
   boundTo: string | null;
   respondentRef: string | null;
+  /** Accepted and stored for proactive follow-ups, which are not delivered yet. */
+  sendAt: string | null;
+}
+
+/** Where a respondent opens the check-in; `telegramLink` is null when the bot's username is unknown. */
+export interface Invite {
+  token: string;
+  telegramLink: string | null;
+  webLink: string;
 }
 
 export type RedeemResult =
@@ -49,8 +59,10 @@ export interface Checkins {
   create(req: CheckinRequest, client: string): Promise<{ checkin: Checkin; created: boolean }>;
   get(id: string): Promise<Checkin | undefined>;
   /** Binds the invite to one conversation, once; the same conversation may redeem it again (a reopened link). */
-  redeem(token: string, by: { conversationKey: string; pseudonym: string; channel: string }): Promise<RedeemResult>;
+  redeem(token: string, by: { conversationKey: string; pseudonym: string; channel: string; ip?: string }): Promise<RedeemResult>;
   /** Follows the runner's events to move the status forward. */
   onEvents(conversationKey: string, events: EngineEvent[], state: Snapshot | undefined): Promise<void>;
   markUnreachable(id: string): Promise<void>;
+  /** The links of a check-in's invite; null when its token can no longer be unsealed. */
+  invite(checkin: Checkin): Invite | null;
 }
