@@ -76,13 +76,14 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
 
   let runner: Runner | undefined;
   const outbound = new Map<string, Outbound>();
+  /** A fired timer is a turn like any other; what it says (a reminder) goes out through the channel's sender. */
   const onTimer = async (key: string, kind: 'reminder' | 'expire') => {
     const { prompts } = await runner!.handle({ key, input: { kind: 'timer', timer: kind } });
     const send = outbound.get(key.slice(0, key.indexOf(':')));
     if (send && prompts.length) await send(key, prompts);
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });
-  runner = createRunner({ bank, engine, texts, store, delivery, timers, log, onEvents: opts.onEvents });
+  runner = createRunner({ bank, engine, texts, store, delivery, timers, log, timerScale: config.TIMER_SCALE, onEvents: opts.onEvents });
 
   return {
     config, log, bank, texts, engine, store, delivery, timers, runner, pseudonymise, redis, sinkDescription, outbound,

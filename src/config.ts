@@ -34,6 +34,11 @@ const Env = z
     MICROSOFT_APP_TENANT_ID: z.string().min(1).optional(),
     MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional(),
     TEAMS_ALLOW_UNAUTHENTICATED: bool.optional(),
+    /** Tests only: OpenID metadata of a local token issuer instead of the Bot Framework's (refused outside NODE_ENV=test). */
+    BOT_OPENID_METADATA: httpsOrLoopback('BOT_OPENID_METADATA').optional(),
+    /** Workers may create check-ins from Teams: their Entra ID tenant and object ids. */
+    TEAMS_WORKER_TENANT_ID: z.string().min(1).optional(),
+    TEAMS_WORKER_IDS: list.pipe(z.array(z.string().regex(/^[0-9a-f-]{36}$/i, 'TEAMS_WORKER_IDS must be comma-separated Entra ID object ids (GUIDs)'))).optional(),
     RESPONSES_WEBHOOK_URL: httpsOrLoopback('RESPONSES_WEBHOOK_URL').optional(),
     RESPONSES_WEBHOOK_SECRET: list.pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'RESPONSES_WEBHOOK_SECRET must be whsec_… secrets, comma-separated'))).optional(),
     SAFETY_WEBHOOK_URL: httpsOrLoopback('SAFETY_WEBHOOK_URL').optional(),
@@ -42,6 +47,8 @@ const Env = z
     PSEUDONYM_KEY: z.string().min(32, 'PSEUDONYM_KEY needs at least 32 characters').optional(),
     DEFAULT_LOCALE: z.enum(LOCALES).default('nl'),
     DATA_DIR: z.string().default('data'),
+    /** Shrinks every flow timer (reminders, lifetime) by this factor, so tests and drills see them fire in seconds. */
+    TIMER_SCALE: z.coerce.number().positive('TIMER_SCALE must be a positive factor').max(1, 'TIMER_SCALE may only shorten timers (≤ 1)').default(1),
   })
   .superRefine((env, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -55,8 +62,12 @@ const Env = z
     }
     if (env.MICROSOFT_APP_TYPE === 'SingleTenant' && !env.MICROSOFT_APP_TENANT_ID) issue('MICROSOFT_APP_TENANT_ID', 'MICROSOFT_APP_TENANT_ID is required for a SingleTenant app');
     if (env.TEAMS_ALLOW_UNAUTHENTICATED && env.NODE_ENV !== 'test') issue('TEAMS_ALLOW_UNAUTHENTICATED', 'TEAMS_ALLOW_UNAUTHENTICATED is only allowed with NODE_ENV=test');
+    if (env.TEAMS_ALLOW_UNAUTHENTICATED && env.MICROSOFT_APP_ID) issue('TEAMS_ALLOW_UNAUTHENTICATED', 'TEAMS_ALLOW_UNAUTHENTICATED cannot be combined with MICROSOFT_APP_ID: say which one you mean');
+    if (env.BOT_OPENID_METADATA && env.NODE_ENV !== 'test') issue('BOT_OPENID_METADATA', 'BOT_OPENID_METADATA is only allowed with NODE_ENV=test (it replaces the Bot Framework token issuer)');
+    if (env.TEAMS_WORKER_IDS?.length && !env.TEAMS_WORKER_TENANT_ID) issue('TEAMS_WORKER_TENANT_ID', 'TEAMS_WORKER_TENANT_ID is required with TEAMS_WORKER_IDS');
     if (env.RESPONSES_WEBHOOK_URL && !env.RESPONSES_WEBHOOK_SECRET?.length) issue('RESPONSES_WEBHOOK_SECRET', 'RESPONSES_WEBHOOK_SECRET is required with RESPONSES_WEBHOOK_URL');
     if (env.RESPONSES_WEBHOOK_URL && !env.REDIS_URL) issue('REDIS_URL', 'REDIS_URL is required for RESPONSES_WEBHOOK_URL (queued, retried delivery)');
+    if (env.NODE_ENV === 'production' && env.TIMER_SCALE !== 1) issue('TIMER_SCALE', 'TIMER_SCALE is for tests and drills; it is refused with NODE_ENV=production');
     if (env.NODE_ENV === 'production' && !env.PSEUDONYM_KEY) issue('PSEUDONYM_KEY', 'PSEUDONYM_KEY is required in production (pseudonyms must be stable across restarts)');
   });
 

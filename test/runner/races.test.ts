@@ -40,7 +40,7 @@ describe('runner: two replicas racing on one conversation (real Redis)', () => {
   it('the same button tapped 10 times at once (10 updates, both replicas): one answer, the state of one tap', async () => {
     const raced = await atFirstQuestion();
     const tap = raced.button('4');
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => replicas[i % 2].handle({ key: raced.key, input: tap, updateId: nextUpdate() })));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => replicas[i % 2]!.handle({ key: raced.key, input: tap, updateId: nextUpdate() })));
     expect(recorded(results)).toEqual(['p_heard']);
     // The other nine taps are late taps on an old button: a short notice, never a second answer.
     expect(results.filter((r) => !r.events.length).every((r) => r.prompts.every((p) => p.kind === 'notice'))).toBe(true);

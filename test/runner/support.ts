@@ -96,3 +96,12 @@ export async function summary(store: SessionStore<Conversation>, key: string) {
   const answers = Object.fromEntries(Object.entries(ctx.answers).map(([item, a]) => [item, { v: a.v, s: a.s, ...(a.c ? { c: a.c } : {}) }]));
   return { value: conv.snap.value, cursor: ctx.cursor, followUp: ctx.followUp, answers, flow: ctx.flow.id };
 }
+
+/** Answers every remaining question with `label` (or declines what it cannot answer so) until the review. */
+export async function answerAll(r: Respondent, label = '4'): Promise<void> {
+  for (let turn = 0; turn < 80 && r.prompts.at(-1)?.ask !== 'review'; turn++) {
+    const labels = r.prompts.flatMap((p) => p.buttons?.flat() ?? []).map((b) => b.label);
+    await r.press(labels.includes(label) ? label : labels.find((l) => ['Liever niet', 'Sla over'].includes(l)) ?? label);
+  }
+  if (r.prompts.at(-1)?.ask !== 'review') throw new Error('did not reach the review');
+}
