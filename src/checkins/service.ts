@@ -83,22 +83,26 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
   /** Seconds a conversation on this flow may live (its lifetime plus the runner's day of grace). */
   const conversationSeconds = (flowId: string) => ((bank.flows.get(flowId)?.lifetimeHours ?? 24 * 90) + 24) * HOUR;
 
+  /** Field problems of the body and of its fit with the flow, all at once. */
   function validate(req: CheckinRequest): CheckinBody {
     const parsed = CheckinBody.safeParse(req);
-    if (!parsed.success) throw new CheckinInvalidError(fieldErrors(parsed.error));
-    const body = parsed.data;
-    const flow = bank.flows.get(body.flow);
-    const fields: Record<string, string> = {};
-    const { role, ageBand } = body.respondent;
-    if (!flow) fields.flow = `unknown flow "${body.flow}"; installed: ${[...bank.flows.keys()].join(', ')}`;
-    else if (flow.audience.role !== role) fields['respondent.role'] = `flow ${flow.id} is for the role "${flow.audience.role}"`;
-    else if (role === 'child' && !ageBand) fields['respondent.ageBand'] = `ageBand is required for a child (${(flow.audience.ageBands ?? []).join(' or ')})`;
-    else if (ageBand && role !== 'child') fields['respondent.ageBand'] = 'ageBand is only for children';
-    else if (ageBand && flow.audience.ageBands && !flow.audience.ageBands.includes(ageBand)) {
-      fields['respondent.ageBand'] = `flow ${flow.id} is for the age bands ${flow.audience.ageBands.join(', ')}`;
-    }
-    if (Object.keys(fields).length) throw new CheckinInvalidError(fields);
-    return body;
+    const fields = { ...audienceProblems(req), ...(parsed.success ? {} : fieldErrors(parsed.error)) };
+    if (!parsed.success || Object.keys(fields).length) throw new CheckinInvalidError(fields);
+    return parsed.data;
+  }
+
+  /** The flow must exist, be meant for this role, and for a child name one of its age bands. Reads the raw body. */
+  function audienceProblems(req: Partial<CheckinRequest> | null | undefined): Record<string, string> {
+    if (typeof req?.flow !== 'string' || typeof req.respondent?.role !== 'string') return {};
+    const flow = bank.flows.get(req.flow);
+    const { role, ageBand } = req.respondent;
+    const bands = flow?.audience.ageBands;
+    if (!flow) return { flow: `unknown flow "${req.flow}"; installed: ${[...bank.flows.keys()].join(', ')}` };
+    if (flow.audience.role !== role) return { 'respondent.role': `flow ${flow.id} is for the role "${flow.audience.role}"` };
+    if (role === 'child' && ageBand === undefined) return { 'respondent.ageBand': `ageBand is required for a child${bands ? ` (${bands.join(' or ')})` : ''}` };
+    if (role !== 'child' && ageBand !== undefined) return { 'respondent.ageBand': 'ageBand is only for children' };
+    if (ageBand !== undefined && bands && !bands.includes(ageBand)) return { 'respondent.ageBand': `flow ${flow.id} is for the age bands ${bands.join(', ')}` };
+    return {};
   }
 
   /** The status as of now: an invite nobody opened before it expired is expired, stamped at its expiry. */

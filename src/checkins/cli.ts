@@ -1,0 +1,87 @@
+/**
+ * Creates a check-in from the command line, for operators and the README's walkthrough:
+ *   npm run checkin -- --flow parent-checkin --role parent --case ABC123 [--age-band young|teen] [--worker Anna]
+ *                      [--locale nl|fr|en] [--hours 168] [--web]
+ * It goes through the same service (and validation) as `POST /v1/checkins`, stores the check-in where the bot
+ * looks (Redis with REDIS_URL; otherwise this process only, which ends right away — so it warns), prints the
+ * link(s) and draws the QR code in the terminal (`--web`: the QR carries the web link).
+ */
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { ROOT } from '../app.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { loadBank } from '../survey/load.js';
+import { createCheckinsFor } from './index.js';
+import { qrLink, qrTerminal } from './links.js';
+import type { CheckinRequest, Checkins } from './port.js';
+import { CheckinInvalidError } from './service.js';
+
+const USAGE =
+  'usage: npm run checkin -- --flow <flow id> --role parent|child --case <case ref> [--age-band young|teen] [--worker <first name>] ' +
+  '[--locale nl|fr|en] [--hours <n>] [--web]';
+
+export interface CliDeps {
+  checkins: Pick<Checkins, 'create' | 'invite'>;
+  /** Whether check-ins outlive this process (Redis). */
+  durable: boolean;
+  out: (line: string) => void;
+}
+
+/** Runs the command; returns the exit code (2 for a usage or validation problem). */
+export async function runCheckinCli(argv: readonly string[], { checkins, durable, out }: CliDeps): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        flow: { type: 'string' }, role: { type: 'string' }, case: { type: 'string' }, 'age-band': { type: 'string' },
+        worker: { type: 'string' }, locale: { type: 'string' }, hours: { type: 'string' }, web: { type: 'boolean' }, help: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    out(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  const req = {
+    flow: values.flow, caseRef: values.case, respondent: { role: values.role, ageBand: values['age-band'] },
+    worker: values.worker === undefined ? undefined : { firstName: values.worker }, locale: values.locale,
+    expiresInHours: values.hours === undefined ? undefined : Number(values.hours),
+  } as CheckinRequest;
+  let checkin;
+  try {
+    ({ checkin } = await checkins.create(req, 'cli'));
+  } catch (err) {
+    if (!(err instanceof CheckinInvalidError)) throw err;
+    for (const [field, message] of Object.entries(err.fields)) out(`${field}: ${message}`);
+    out(USAGE);
+    return 2;
+  }
+  const invite = checkins.invite(checkin)!;
+  if (!durable) out('warning: REDIS_URL is not set, so this check-in lived only in this process, which ends now: the link will not work. Set REDIS_URL to the bot\'s Redis.');
+  out(`check-in ${checkin.id} (${checkin.flow}, ${checkin.role}${checkin.ageBand ? `, ${checkin.ageBand}` : ''}), expires ${checkin.expiresAt}`);
+  if (invite.telegramLink) out(`Telegram: ${invite.telegramLink}`);
+  out(`web:      ${invite.webLink}`);
+  out(await qrTerminal(qrLink(invite, values.web ? 'web' : undefined)!));
+  return 0;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ level: 'warn' });
+  const bank = loadBank({ flowDirs: [`${ROOT}flows`], localeDirs: [`${ROOT}locales`] });
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
+  try {
+    const { checkins } = createCheckinsFor({ config, bank, redis, log });
+    process.exitCode = await runCheckinCli(process.argv.slice(2), { checkins, durable: redis !== undefined, out: (line) => process.stdout.write(`${line}\n`) });
+  } finally {
+    redis?.disconnect();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
