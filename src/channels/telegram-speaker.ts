@@ -35,6 +35,8 @@ export interface Said {
   /** What the conversation looks like now (language, check-in), when the turn has a state. */
   lng?: Locale;
   checkinId?: string;
+  /** The conversation is over (sent, stopped, expired): no keyboard stays pressable. */
+  final?: boolean;
 }
 
 export interface Speaker {
@@ -131,6 +133,7 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
         }
         for (const e of said.events ?? []) if (e.type === 'answer.recorded') await closeAnswered(rec, e, said.query);
         await send(rec, prompts);
+        if (said.final) await closeKeyboard(rec);
         if (said.events?.some((e) => e.type === 'data.delete')) return 'delete';
       });
     },
