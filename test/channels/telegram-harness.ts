@@ -63,6 +63,7 @@ export async function startHarness(opts: { db: number; pace?: Pace }): Promise<H
     async invite(flow, over = {}) {
       const role = core.bank.flows.get(flow)!.audience.role;
       const { checkin } = await checkins!.create({ flow, caseRef: 'CASE-T', respondent: { role, ...(over.ageBand ? { ageBand: over.ageBand } : {}) }, ...(over.locale ? { locale: over.locale } : {}) }, 'test');
+      if (!checkin.token) throw new Error('the check-in came without an invite token');
       return { id: checkin.id, token: checkin.token };
     },
     async close() {

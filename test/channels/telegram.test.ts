@@ -223,7 +223,7 @@ describe('Telegram: deep links', () => {
       store: new RedisCheckinStore({ redis: h.core.redis! }), bank: h.core.bank, defaultLocale: 'nl', secret: 'x'.repeat(32), now: () => new Date(Date.now() - 8 * 24 * 3600_000),
     });
     const { checkin } = await lastWeek.create({ flow: 'parent-checkin', caseRef: 'C-EXP', respondent: { role: 'parent' }, expiresInHours: 24 }, 'test');
-    await u.start(checkin.token);
+    await u.start(checkin.token!);
     expect(u.texts().at(-1)).toContain('verlopen');
   });
 
