@@ -196,7 +196,9 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
         log.info({ mode }, 'telegram: webhook registered');
       } else {
         await bot.api.deleteWebhook({ drop_pending_updates: false });
-        void bot.start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false });
+        bot.start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false }).catch((err: unknown) => {
+          log.error({ err: (err as Error).message }, 'telegram: long polling stopped');
+        });
         log.info({ mode }, 'telegram: long polling');
       }
     },
