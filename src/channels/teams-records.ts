@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * What the Teams channel keeps per conversation, next to the runner's state: the **only** place Teams platform
+ * ids are stored.
+ * - `ref`: the Bot Framework conversation reference (service URL, conversation id, the user's and the bot's
+ *   Teams ids, tenant). Without it the bot cannot write first: reminders and proactive check-ins need it.
+ * - `card`: the last question card sent (its activity id, what it asked and its text), so that after an answer
+ *   the card can be replaced by one that shows the answer and has no buttons left to press.
+ * Redis: one hash `fb:{<conversation key>}:teams` (the conversation's hash tag, so it lives in the same Cluster
+ * slot as its state), fields `ref` and `card`, with a TTL renewed whenever the person writes. A respondent's
+ * `/wis` deletes it. Without Redis: a map in this process, with the same TTL.
+ */
+
+export interface LastCard {
+  /** The activity id the Connector gave the card. */
+  id: string;
+  /** The engine's `ask` id of the question on it. */
+  ask: string;
+  /** The question as shown (without progress line), to redraw the card once it is answered. */
+  text: string;
+  progress?: string;
+}
+
+export interface TeamsRecord {
+  ref?: Record<string, unknown>;
+  card?: LastCard;
+}
+
+export interface TeamsRecords {
+  get(key: string): Promise<TeamsRecord>;
+  setRef(key: string, ref: Record<string, unknown>): Promise<void>;
+  setCard(key: string, card: LastCard | null): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** Milestone check-ins come months apart (start, month 4, month 8, follow-up): keep a reference for 400 days. */
+export const RECORD_TTL_SECONDS = 400 * 24 * 3600;
+
+export function redisTeamsRecords(redis: Redis, ttlSeconds = RECORD_TTL_SECONDS): TeamsRecords {
+  const name = (key: string) => `fb:{${key}}:teams`;
+  return {
+    async get(key) {
+      const [ref, card] = await redis.hmget(name(key), 'ref', 'card');
+      return { ...(ref ? { ref: JSON.parse(ref) as Record<string, unknown> } : {}), ...(card ? { card: JSON.parse(card) as LastCard } : {}) };
+    },
+    async setRef(key, ref) {
+      await redis.multi().hset(name(key), 'ref', JSON.stringify(ref)).expire(name(key), ttlSeconds).exec();
+    },
+    async setCard(key, card) {
+      const tx = redis.multi();
+      if (card) tx.hset(name(key), 'card', JSON.stringify(card));
+      else tx.hdel(name(key), 'card');
+      await tx.expire(name(key), ttlSeconds).exec();
+    },
+    async delete(key) {
+      await redis.del(name(key));
+    },
+  };
+}
+
+/** The embedded default (no Redis): one process, records lost on restart, expired ones dropped as they are read. */
+export function memoryTeamsRecords(ttlSeconds = RECORD_TTL_SECONDS, now: () => number = Date.now): TeamsRecords {
+  const map = new Map<string, TeamsRecord & { until: number }>();
+  const live = (key: string) => {
+    const r = map.get(key);
+    if (r && r.until <= now()) map.delete(key);
+    return r && r.until > now() ? r : undefined;
+  };
+  const touch = (key: string, patch: (r: TeamsRecord) => TeamsRecord) => {
+    map.set(key, { ...patch(live(key) ?? {}), until: now() + ttlSeconds * 1000 });
+  };
+  return {
+    async get(key) {
+      const r = live(key);
+      return r ? { ...(r.ref ? { ref: r.ref } : {}), ...(r.card ? { card: r.card } : {}) } : {};
+    },
+    async setRef(key, ref) {
+      touch(key, (r) => ({ ...r, ref }));
+    },
+    async setCard(key, card) {
+      touch(key, ({ card: _old, ...r }) => (card ? { ...r, card } : r));
+    },
+    async delete(key) {
+      map.delete(key);
+    },
+  };
+}

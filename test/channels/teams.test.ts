@@ -1,0 +1,171 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedActivity } from '../support/fake-connector.js';
+import { actionsOf, cardOf, lastCard, message, post, sentTo, startHarness, textOf, type Harness, type SentAction } from './teams-harness.js';
+
+/**
+ * End to end over real HTTP: activities posted to `/api/messages` (unauthenticated, the test-only mode), the real
+ * CloudAdapter and runner on Redis DB 5, replies and card updates landing in the fake Bot Connector.
+ */
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ TEAMS_ALLOW_UNAUTHENTICATED: 'true' });
+});
+afterEach(() => h.connector.clear());
+afterAll(() => h.close());
+
+let users = 0;
+const newUser = () => `00000000-aaaa-4bbb-8ccc-${String(++users).padStart(12, '0')}`;
+
+async function invite(flow = 'parent-full', respondent: { role: 'parent' | 'child'; ageBand?: 'young' | 'teen' } = { role: 'parent' }) {
+  const { checkin } = await h.wiring.checkins.create({ flow, caseRef: 'CASE-T1', respondent, locale: 'nl' }, 'test');
+  return checkin;
+}
+
+const code = (a: SentAction) => a.fb?.split('|')[2] ?? '';
+
+/** What a respondent does with a card: the highest answer (no safety net), else Start or Send; open questions get text. */
+function choose(card: RecordedActivity | undefined): SentAction | undefined {
+  const actions = actionsOf(card);
+  return actions.filter((a) => code(a).startsWith('a:')).at(-1) ?? actions.find((a) => ['st', 'sd'].includes(code(a)));
+}
+
+/** Plays a questionnaire to the end, pressing or typing; checks every answered card is closed in place. */
+async function playToEnd(user: string, mode: 'press' | 'type'): Promise<number> {
+  let turns = 0;
+  for (; turns < 40; turns++) {
+    const card = lastCard(h, user);
+    const last = sentTo(h, user).at(-1);
+    if (/Bedankt/.test(textOf(last))) break;
+    const action = choose(card);
+    const before = h.connector.activities.length;
+    const input = !action ? { text: 'Het gaat goed zo, dank je.' } : mode === 'press' ? { value: action.data, replyToId: card!.id } : { text: action.title };
+    expect(await post(h, message(h, user, input))).toBe(200);
+    const after = h.connector.activities.slice(before);
+    if (action && code(action).startsWith('a:')) {
+      const update = after.find((a) => a.kind === 'update' && a.activityId === card!.id);
+      expect(update, `card ${card!.id} closed after "${action.title}"`).toBeDefined();
+      expect(actionsOf(update)).toEqual([]);
+      expect(textOf(update)).toContain(`Je antwoord: `);
+    }
+  }
+  return turns;
+}
+
+describe('Teams channel: a parent answers parent-full', () => {
+  it('by card presses: cards carry the engine data, answered cards lose their buttons, the response is delivered', async () => {
+    const user = newUser();
+    const checkin = await invite();
+    expect(await post(h, message(h, user, { text: `start ${checkin.token}` }))).toBe(200);
+    const intro = lastCard(h, user);
+    expect(intro?.kind).toBe('reply');
+    expect(actionsOf(intro).map((a) => a.title)).toEqual(['Start', 'Niet nu', 'Andere taal']);
+    expect(actionsOf(intro).every((a) => /^\d+\|intro\|/.test(a.fb ?? ''))).toBe(true);
+
+    const turns = await playToEnd(user, 'press');
+    expect(turns).toBeLessThanOrEqual(20);
+    const doc = h.responses().find((r) => r.checkinId === checkin.id);
+    expect(doc).toMatchObject({ type: 'response.completed', channel: 'teams', flow: { id: 'parent-full' } });
+    expect((doc as { respondent: { pseudonym: string } }).respondent.pseudonym).not.toContain(user);
+    expect((await h.wiring.checkins.get(checkin.id))?.status).toBe('completed');
+  });
+
+  it('by typing: typed answers work like presses and close the card too', async () => {
+    const user = newUser();
+    const checkin = await invite();
+    expect(await post(h, message(h, user, { text: `/start ${checkin.token}` }))).toBe(200);
+    await playToEnd(user, 'type');
+    const doc = h.responses().find((r) => r.checkinId === checkin.id) as { answers: Array<{ item: string; value: unknown }> } | undefined;
+    expect(doc?.answers.find((a) => a.item === 'p_useful')?.value).toBe(10);
+    expect(doc?.answers.find((a) => a.item === 'p_going_well')?.value).toBe('Het gaat goed zo, dank je.');
+  });
+
+  it('shows progress on question cards, separately from the question', async () => {
+    const user = newUser();
+    await post(h, message(h, user, { text: `start ${(await invite()).token}` }));
+    await post(h, message(h, user, { text: 'start' }));
+    const card = cardOf(lastCard(h, user));
+    expect(card?.body?.[0]).toMatchObject({ type: 'TextBlock', text: expect.stringMatching(/^Vraag 1 van \d+$/), isSubtle: true });
+    expect(card?.body?.slice(1).map((b) => String(b.text)).join('\n')).not.toMatch(/Vraag 1 van/);
+  });
+});
+
+describe('Teams channel: old cards and odd input', () => {
+  it('a press on an old card is recognised and ignored with a short message', async () => {
+    const user = newUser();
+    await post(h, message(h, user, { text: `start ${(await invite()).token}` }));
+    await post(h, message(h, user, { text: 'start' }));
+    const first = lastCard(h, user)!;
+    const answer = choose(first)!;
+    await post(h, message(h, user, { value: answer.data, replyToId: first.id }));
+    const second = lastCard(h, user)!;
+    expect(second.id).not.toBe(first.id);
+    const state = await h.core.store.load(`teams:${h.core.pseudonymise('teams', user)}`);
+
+    h.connector.clear();
+    expect(await post(h, message(h, user, { value: actionsOf(first)[0]!.data, replyToId: first.id }))).toBe(200);
+    expect(h.connector.activities).toHaveLength(1);
+    expect(h.connector.activities[0]).toMatchObject({ kind: 'reply', activity: { text: expect.stringMatching(/al voorbij/) } });
+    expect(cardOf(h.connector.activities[0])).toBeUndefined();
+    const after = await h.core.store.load(`teams:${h.core.pseudonymise('teams', user)}`);
+    expect(after?.state.snap.context.answers).toEqual(state?.state.snap.context.answers);
+  });
+
+  it('a redelivered activity (same id) changes nothing and says nothing', async () => {
+    const user = newUser();
+    const start = message(h, user, { text: `start ${(await invite()).token}` });
+    await post(h, start);
+    h.connector.clear();
+    expect(await post(h, start)).toBe(200);
+    expect(h.connector.activities).toEqual([]);
+  });
+
+  it('refuses a used invite, answers a sticker with a hint, and stays out of group chats', async () => {
+    const user = newUser();
+    const other = newUser();
+    const checkin = await invite();
+    await post(h, message(h, user, { text: `start ${checkin.token}` }));
+    h.connector.clear();
+    await post(h, message(h, other, { text: `start ${checkin.token}` }));
+    expect(textOf(sentTo(h, other)[0])).toMatch(/al gebruikt/);
+
+    await post(h, message(h, user, { attachments: [{ contentType: 'image/png', contentUrl: 'https://x/y.png' }] } as never));
+    const [hint, again] = sentTo(h, user);
+    expect(textOf(hint)).toMatch(/alleen tekst/);
+    expect(cardOf(hint)).toBeUndefined();
+    expect(actionsOf(again).map((a) => a.title)).toContain('Start');
+
+    const group = { ...message(h, newUser(), { text: 'hallo' }), conversation: { id: '19:group@thread.v2', conversationType: 'groupChat', tenantId: 'x' } };
+    expect(await post(h, group)).toBe(200);
+    expect(h.connector.activities.at(-1)).toMatchObject({ conversationId: '19:group@thread.v2', activity: { text: expect.stringMatching(/persoonlijke chat/) } });
+  });
+
+  it('answers broken bodies with 400 and touches nothing', async () => {
+    const res = await fetch(`${h.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":' });
+    expect(res.status).toBe(400);
+    const noType = await fetch(`${h.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"hoi"}' });
+    expect(noType.status).toBe(400);
+    expect(h.connector.requests).toEqual([]);
+  });
+});
+
+describe('Teams channel: throttling by the Connector', () => {
+  it('a 429 is retried (by the client, then with back-off here) and the card arrives once', async () => {
+    const user = newUser();
+    const checkin = await invite();
+    // The ConnectorClient itself tries 4 times; a fifth 429 reaches the channel's own back-off.
+    h.connector.failNext('reply', { status: 429, headers: { 'Retry-After': '0' }, times: 5 });
+    expect(await post(h, message(h, user, { text: `start ${checkin.token}` }))).toBe(200);
+    expect(h.connector.requests.filter((r) => r.op === 'reply').map((r) => r.status)).toEqual([429, 429, 429, 429, 429, 200]);
+    expect(sentTo(h, user)).toHaveLength(1);
+    expect(actionsOf(lastCard(h, user)).map((a) => a.title)).toContain('Start');
+  });
+
+  it('a 412 (which the client does not retry) is retried here', async () => {
+    const user = newUser();
+    h.connector.failNext('reply', { status: 412 });
+    expect(await post(h, message(h, user, { text: 'hallo' }))).toBe(200);
+    expect(h.connector.requests.map((r) => r.status)).toEqual([412, 200]);
+    expect(textOf(sentTo(h, user)[0])).toMatch(/uitnodiging/);
+  });
+});
