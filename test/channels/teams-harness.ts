@@ -33,21 +33,29 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, extra: Partial<TeamsChannelOptions> = {}, connectorOpts: { accessToken?: string } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** Environment on top of the test defaults. */
+  env?: Record<string, string>;
+  /** Makes the fake Connector demand this bearer token (from its token endpoint). */
+  accessToken?: string;
+  channel?: (connector: FakeConnector) => Partial<TeamsChannelOptions>;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const redis = await freshRedis(5);
   await redis.quit();
   const dataDir = mkdtempSync(join(tmpdir(), 'fb-teams-'));
-  const connector = await startFakeConnector(connectorOpts);
+  const connector = await startFakeConnector(opts.accessToken ? { accessToken: opts.accessToken } : {});
   const config = loadConfig({
     NODE_ENV: 'test', REDIS_URL: redisUrl(5), PSEUDONYM_KEY: 'teams-test-key-'.padEnd(40, 'x'), DATA_DIR: dataDir,
     TEAMS_WORKER_TENANT_ID: TENANT, TEAMS_WORKER_IDS: WORKER, TELEGRAM_BOT_USERNAME: 'feedback_test_bot', PUBLIC_URL: 'https://feedback.example.be',
-    ...env,
+    ...opts.env,
   });
   let wiring: CheckinsWiring | undefined;
   const core = await createCore(config, pino({ level: 'silent' }), { onEvents: (key, events, state) => wiring!.onEvents(key, events, state) });
   wiring = createCheckinsFor(core);
   const app = createServer();
-  const channel = await createTeamsChannel({ core, app, checkins: wiring.checkins, pace: { baseDelayMs: 5, maxDelayMs: 20 }, ...extra });
+  const channel = await createTeamsChannel({ core, app, checkins: wiring.checkins, pace: { baseDelayMs: 5, maxDelayMs: 20 }, ...opts.channel?.(connector) });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     core, app, base, connector, channel, wiring, dataDir,

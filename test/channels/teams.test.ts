@@ -9,7 +9,7 @@ import { actionsOf, cardOf, lastCard, message, post, sentTo, startHarness, textO
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ TEAMS_ALLOW_UNAUTHENTICATED: 'true' });
+  h = await startHarness({ env: { TEAMS_ALLOW_UNAUTHENTICATED: 'true' } });
 });
 afterEach(() => h.connector.clear());
 afterAll(() => h.close());
