@@ -8,6 +8,7 @@ import type { Input, Prompt } from '../../src/conversation/types.js';
 import { FileSink } from '../../src/delivery/sink.js';
 import { RedisSessionStore } from '../../src/sessions/redis.js';
 import type { SessionStore } from '../../src/sessions/store.js';
+import { LOCALES } from '../../src/survey/schema.js';
 import { captureLog } from '../delivery/support/wait.js';
 import { checkin, loadTestBank } from '../support/engine.js';
 
@@ -97,11 +98,14 @@ export async function summary(store: SessionStore<Conversation>, key: string) {
   return { value: conv.snap.value, cursor: ctx.cursor, followUp: ctx.followUp, answers, flow: ctx.flow.id };
 }
 
+/** "Rather not" (a follow-up) and "Skip", in every language. */
+const DECLINE = new Set(LOCALES.flatMap((l) => ['buttons.noComment', 'buttons.skip'].map((k) => shared.texts.t(l)(k))));
+
 /** Answers every remaining question with `label` (or declines what it cannot answer so) until the review. */
 export async function answerAll(r: Respondent, label = '4'): Promise<void> {
   for (let turn = 0; turn < 80 && r.prompts.at(-1)?.ask !== 'review'; turn++) {
     const labels = r.prompts.flatMap((p) => p.buttons?.flat() ?? []).map((b) => b.label);
-    await r.press(labels.includes(label) ? label : labels.find((l) => ['Liever niet', 'Sla over'].includes(l)) ?? label);
+    await r.press(labels.includes(label) ? label : labels.find((l) => DECLINE.has(l)) ?? label);
   }
   if (r.prompts.at(-1)?.ask !== 'review') throw new Error('did not reach the review');
 }

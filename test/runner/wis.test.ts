@@ -1,0 +1,124 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Conversation, Runner } from '../../src/conversation/runner.js';
+import { createDelivery, type Delivery } from '../../src/delivery/index.js';
+import { RedisSessionStore } from '../../src/sessions/redis.js';
+import { createRedisTimers, type ConversationTimers } from '../../src/sessions/timers.js';
+import { Receiver } from '../delivery/support/receiver.js';
+import { captureLog, until } from '../delivery/support/wait.js';
+import { scanKeys } from '../sessions/helpers.js';
+import { redisUrl } from '../support/redis.js';
+import { answerAll, redisRunner, Respondent, shared } from './support.js';
+
+/**
+ * "/wis" and "/antwoorden" (issue 4.4) with every part real: Redis store, BullMQ timers (no worker here, so
+ * planned timers stay pending) and BullMQ delivery to a local receiver. The respondent has one response that
+ * was delivered while the receiver was up, one partial the receiver (now down) never got, and an open
+ * conversation with pending timers.
+ */
+const SECRET = `whsec_${Buffer.from('runner-wis-test-secret-32-bytes!').toString('base64')}`;
+const TIMERS = 'wis';
+
+describe('runner: /wis and /antwoorden (Redis store, BullMQ timers and delivery)', () => {
+  let redis: Redis;
+  let receiver: Receiver;
+  let delivery: Delivery;
+  let timers: ConversationTimers;
+  let runner: Runner;
+  let store: RedisSessionStore<Conversation>;
+  const t = (lng: 'nl' | 'fr') => shared.texts.t(lng);
+
+  beforeAll(async () => {
+    redis = new Redis(redisUrl(8), { maxRetriesPerRequest: null });
+    receiver = await Receiver.reserve(SECRET);
+    delivery = await createDelivery({ redis, url: receiver.url, secrets: [SECRET], log: captureLog(), retryDelaysMs: [600_000], prefix: 'wis-delivery' });
+    timers = createRedisTimers({ connection: redis, prefix: TIMERS });
+    store = new RedisSessionStore<Conversation>({ redis });
+    runner = redisRunner(redis, { delivery, timers, store });
+  });
+  afterAll(async () => {
+    await timers?.close();
+    await delivery?.close();
+    await receiver?.down();
+    await redis?.quit();
+  });
+
+  /** Sent and delivered, unsent partial, open conversation with timers: everything "/wis" has to deal with. */
+  async function respondentWithHistory(lng: 'nl' | 'fr'): Promise<Respondent> {
+    const r = new Respondent(runner);
+    const run = r.pseudonym.slice(-12); // check-in ids are document ids: unique per run, as in production
+    await receiver.up();
+    await r.open('parent-checkin', { id: `chk_done_${run}`, locale: lng });
+    await r.press(t(lng)('buttons.start'));
+    await answerAll(r, '4');
+    await r.press(t(lng)('buttons.send'));
+    await until('the completed response is delivered', async () => (await delivery.listFor(r.pseudonym)).some((d) => d.state === 'delivered'));
+    await receiver.down();
+
+    await r.open('fixture-club', { id: `chk_partial_${run}`, locale: lng });
+    await r.press(t(lng)('buttons.start'));
+    await r.press(/./); // the first answer of the first question
+    await r.say('/stop');
+    await r.press(t(lng)('buttons.yesStop'));
+    await r.open('parent-checkin', { id: `chk_open_${run}`, locale: lng });
+    await r.press(t(lng)('buttons.start'));
+    await r.press('3');
+    return r;
+  }
+
+  const pendingTimerJobs = async (key: string) => {
+    const jobs = (await scanKeys(redis, `${TIMERS}:timers:*`)).filter((k) => /:timers:[^:]+$/.test(k));
+    const data = await Promise.all(jobs.map((k) => redis.type(k).then((type) => (type === 'hash' ? redis.hget(k, 'data') : null))));
+    return data.filter((d) => d?.includes(key)).length;
+  };
+
+  it('/antwoorden shows the answers held and what was sent', async () => {
+    const r = await respondentWithHistory('nl');
+    const shown = (await r.say('/antwoorden')).prompts.map((p) => p.text).join('\n');
+    expect(shown).toContain(t('nl')('data.title'));
+    expect(shown).toContain(t('nl')('data.answers', { count: 1 }));
+    expect(shown).toMatch(/\n• .+ → neutraal\n/); // the open conversation's one answer (3)
+    expect(shown).toMatch(/response\.completed \(delivered, \d{4}-\d\d-\d\d\)/);
+    expect(shown).toMatch(/response\.partial \(pending, \d{4}-\d\d-\d\d\)/);
+  });
+
+  it('/wis, after the confirmation, removes the conversation, its timers and the unsent partial, and says so', async () => {
+    const r = await respondentWithHistory('fr');
+    expect(await pendingTimerJobs(r.key)).toBeGreaterThan(0);
+    expect(await scanKeys(redis, `*${r.pseudonym}*`)).not.toEqual([]);
+    const plans = await scanKeys(redis, `${TIMERS}:timer-plans:*`);
+
+    const asked = await r.say('/wis');
+    expect(asked.prompts.at(-1)?.text).toBe(t('fr')('delete.confirm'));
+    expect(await store.load(r.key)).toBeDefined(); // nothing is removed before the confirmation
+    const done = await r.press(t('fr')('buttons.yesDelete'));
+
+    expect(done.prompts.map((p) => p.text)).toEqual([[t('fr')('delete.done'), t('fr')('delete.alreadySent', { count: 1 })].join('\n')]);
+    expect(await scanKeys(redis, `*${r.pseudonym}*`)).toEqual([]);
+    // Values too: only the delivered response's finished BullMQ job still holds a copy (removed by the delivery
+    // module an hour after delivery, not by "/wis"); nothing of the conversation, timers or the partial.
+    const holding = await valuesHolding(redis, r.pseudonym);
+    expect(holding).toHaveLength(1);
+    expect(holding[0]).toMatch(/^wis-delivery:responses:resp_chk_done_/);
+    expect(await pendingTimerJobs(r.key)).toBe(0);
+    const left = await scanKeys(redis, `${TIMERS}:timer-plans:*`);
+    expect(left).toHaveLength(plans.length - 1); // this conversation's plan, and no other
+    expect(plans).toEqual(expect.arrayContaining(left));
+    expect((await delivery.listFor(r.pseudonym)).map((d) => d.state)).not.toContain('pending');
+    expect(receiver.received.every((x) => !x.body.includes('response.partial'))).toBe(true);
+  });
+});
+
+/** Keys whose value (string, hash, list, set, sorted set or stream) mentions `needle`. */
+async function valuesHolding(redis: Redis, needle: string): Promise<string[]> {
+  const read: Record<string, (k: string) => Promise<unknown>> = {
+    string: (k) => redis.get(k), hash: (k) => redis.hgetall(k), list: (k) => redis.lrange(k, 0, -1),
+    set: (k) => redis.smembers(k), zset: (k) => redis.zrange(k, '0', '-1'), stream: (k) => redis.xrange(k, '-', '+'),
+  };
+  const found: string[] = [];
+  for (const key of await scanKeys(redis, '*')) {
+    const value = await read[await redis.type(key)]?.(key);
+    if (JSON.stringify(value ?? null).includes(needle)) found.push(key);
+  }
+  return found;
+}
