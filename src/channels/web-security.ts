@@ -1,0 +1,87 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * The web chat's guards, kept apart from its pages: the binding cookie, CSRF tokens, the same-origin check and
+ * the response headers every page carries.
+ *
+ * Binding: a random 128-bit id in an `HttpOnly; Secure; SameSite=Strict` cookie names the browser; the
+ * conversation key is its pseudonym, so the id itself never reaches storage or logs.
+ *
+ * CSRF: every form carries a keyed hash of the cookie it was rendered for (`core.pseudonymise`, HMAC-SHA256 under
+ * `PSEUDONYM_KEY` or a per-run key) — the signed double-submit pattern. The random id is the per-binding secret;
+ * the server key makes the token unforgeable without the cookie, and nothing is stored for a page view, so a link
+ * scanner that fetches the invite leaves nothing behind. Every POST must also come from this origin.
+ */
+
+/** The browser binding. `__Host-` makes the browser refuse it unless Secure, Path=/ and host-only. */
+export const BINDING_COOKIE = '__Host-fbw';
+/** Set by the landing page only, so its "open" form is CSRF-protected before a binding exists. */
+export const OPEN_COOKIE = '__Host-fbw-open';
+
+const ID_SHAPE = /^[A-Za-z0-9_-]{22}$/;
+export const newBrowserId = (): string => randomBytes(16).toString('base64url');
+
+export function readCookie(req: FastifyRequest, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      return ID_SHAPE.test(value) ? value : undefined;
+    }
+  }
+  return undefined;
+}
+
+export function cookieHeader(name: string, value: string, maxAgeSeconds: number): string {
+  return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Strict`;
+}
+
+export interface Csrf {
+  token(purpose: 'open' | 'turn', browserId: string): string;
+  check(purpose: 'open' | 'turn', browserId: string | undefined, given: unknown): boolean;
+}
+
+/** `sign` is a keyed hash such as `core.pseudonymise`. */
+export function createCsrf(sign: (scope: string, id: string) => string): Csrf {
+  const token: Csrf['token'] = (purpose, id) => sign(`web-csrf-${purpose}`, id);
+  return {
+    token,
+    check(purpose, id, given) {
+      if (!id || typeof given !== 'string') return false;
+      const want = Buffer.from(token(purpose, id));
+      const got = Buffer.from(given);
+      return got.length === want.length && timingSafeEqual(got, want);
+    },
+  };
+}
+
+/**
+ * A state-changing request must come from a page of this origin. `Origin` is sent with every POST by current
+ * browsers; `Sec-Fetch-Site` by the ones of the last years; an old browser sending neither still needs the
+ * CSRF token and the SameSite cookie.
+ */
+export function sameOrigin(req: FastifyRequest): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  return origin === `${req.protocol}://${req.host}`;
+}
+
+/** No third-party anything: styles and the one script come from this server; nothing may frame the page. */
+export const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** Headers of every web chat page. The invite token is in the URL, hence no referrer and no caching. */
+export function pageHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('content-security-policy', CSP)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-frame-options', 'DENY')
+    .header('cross-origin-opener-policy', 'same-origin')
+    .header('x-robots-tag', 'noindex, nofollow')
+    .header('cache-control', 'no-store');
+}
