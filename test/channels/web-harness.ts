@@ -14,7 +14,7 @@ import { redisUrl } from '../support/redis.js';
 /**
  * The web chat as `npm start` composes it — core, check-ins, the one Fastify server — on 127.0.0.1 with a free
  * port. With `redisDb` it runs on real Redis (that logical DB, flushed by the caller); without, on the embedded
- * default (memory store, JSONL file sink). `invite()` makes a check-in and returns its `/c/<token>` URL.
+ * default (memory store, JSONL file sink). `invite()` makes a check-in and returns its id and `/c/<token>` URL.
  */
 export interface WebHarness {
   core: Core;
@@ -23,7 +23,7 @@ export interface WebHarness {
   dataDir: string;
   /** The same path as a web link (which carries PUBLIC_URL) on this server. */
   local(link: string): string;
-  invite(o?: { flow?: string; ageBand?: AgeBand; locale?: Locale }): Promise<string>;
+  invite(o?: { flow?: string; ageBand?: AgeBand; locale?: Locale }): Promise<{ url: string; id: string }>;
   close(): Promise<void>;
 }
 
@@ -49,7 +49,7 @@ export async function startWeb(opts: { redisDb?: number; limits?: WebChannelOpti
     async invite({ flow = 'child-checkin', ageBand = 'young', locale = 'nl' } = {}) {
       const role = core.bank.flows.get(flow)!.audience.role;
       const { checkin } = await wiring!.checkins.create({ flow, caseRef: 'WEB-TEST', respondent: { role, ...(role === 'child' ? { ageBand } : {}) }, locale }, 'test');
-      return local(wiring!.checkins.invite(checkin)!.webLink);
+      return { url: local(wiring!.checkins.invite(checkin)!.webLink), id: checkin.id };
     },
     async close() {
       await app.close();
