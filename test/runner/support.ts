@@ -36,8 +36,9 @@ export function newConversation(): { key: string; pseudonym: string } {
   return { key: `tg:${pseudonym}`, pseudonym };
 }
 
-let updates = 1_000_000;
-/** A platform update id, unique across the test run (Telegram's are increasing integers). */
+/** Seeded by the clock: processes of one test (test/runner/kill.test.ts) must not reuse each other's ids. */
+let updates = Date.now() * 100;
+/** A platform update id, unique across processes and runs (Telegram's are increasing integers). */
 export const nextUpdate = (): string => String(updates++);
 
 /** One respondent in one conversation; remembers the newest prompts so a button can be pressed by its label. */
