@@ -1,4 +1,7 @@
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
+
+/** jsqr is CommonJS with an ES default: Node hands over `{ default }`, vitest the function itself. */
+const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as typeof jsQRModule.default;
 
 /**
  * Reads a QR code back from the SVG `qrcode` draws: one stroked path of horizontal runs (`M x y.5 h n m dx dy h n …`,
