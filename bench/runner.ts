@@ -1,0 +1,115 @@
+/**
+ * Figures for the runner on Redis (issue 10 targets: ≤ 2 KB per open conversation, ≤ 3 round trips per answered
+ * item), one JSON line each:
+ * - Redis bytes per open conversation halfway through parent-full (8 of 17 items, one update id per turn as on
+ *   Telegram): `MEMORY USAGE` of every key of the conversation, and of its timers (BullMQ jobs and plan) apart.
+ * - Round trips per answered item: Redis commands the runner sends for one button press or typed answer.
+ * Run: `npx tsx bench/runner.ts` (REDIS_URL, default the local server's database 0). Writes under a fresh prefix
+ * and deletes what it wrote.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createRunner, type Conversation, type Runner } from '../src/conversation/runner.js';
+import type { Input, Prompt } from '../src/conversation/types.js';
+import { FileSink } from '../src/delivery/sink.js';
+import { checkRedis } from '../src/sessions/check.js';
+import { RedisSessionStore } from '../src/sessions/redis.js';
+import { createRedisTimers } from '../src/sessions/timers.js';
+import { checkin, loadTestBank } from '../test/support/engine.js';
+import { countCommands, scanKeys } from '../test/sessions/helpers.js';
+
+const CONVERSATIONS = 50;
+const HALFWAY = 8;
+const FLOW = 'parent-full';
+
+const print = (figure: Record<string, unknown>) => console.log(JSON.stringify(figure));
+
+/** A Telegram-like conversation: pseudonym as `createPseudonymiser` makes it (22 chars), update ids of 9–10 digits. */
+class Conv {
+  readonly pseudonym = randomBytes(16).toString('base64url').slice(0, 22);
+  readonly key = `tg:${this.pseudonym}`;
+  prompts: Prompt[] = [];
+  static update = 700_000_000;
+
+  constructor(private readonly runner: Runner) {}
+
+  async send(input: Input): Promise<void> {
+    this.prompts = (await this.runner.handle({ key: this.key, input, updateId: String(Conv.update++) })).prompts;
+  }
+
+  /** Taps the first button of the newest prompt with buttons (Start, then the lowest scale value). */
+  tapFirst(): Promise<void> {
+    const b = [...this.prompts].reverse().find((p) => p.buttons?.length)!.buttons!.flat()[0]!;
+    return this.send({ kind: 'button', data: b.data });
+  }
+}
+
+async function main(): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const prefix = `bench-${randomUUID()}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'fb-bench-runner-'));
+  const timers = createRedisTimers({ connection: redis, prefix });
+  const { bank, texts, engine } = loadTestBank();
+  const store = new RedisSessionStore<Conversation>({ redis, prefix });
+  const runner = createRunner({ bank, texts, engine, store, timers, delivery: new FileSink(dataDir), log: { info() {}, warn() {}, error() {} } });
+  const flow = bank.flows.get(FLOW)!;
+  const usage = async (keys: string[]) => {
+    let bytes = 0;
+    for (const k of keys) bytes += Number(await redis.memory('USAGE', k, 'SAMPLES', 0));
+    return bytes;
+  };
+  try {
+    print({ figure: 'redis', ...(await checkRedis(redis)) });
+    const convs = Array.from({ length: CONVERSATIONS }, () => new Conv(runner));
+    for (const c of convs) {
+      await c.send({ kind: 'open', checkin: checkin(flow, { pseudonym: c.pseudonym, channel: 'telegram', id: `chk_${c.pseudonym}` }) });
+      await c.tapFirst();
+      for (let i = 0; i < HALFWAY; i++) await c.tapFirst();
+    }
+    let session = 0;
+    let sessionKeys = 0;
+    let conv = 0;
+    for (const c of convs) {
+      const keys = await scanKeys(redis, `${prefix}:{${c.key}}:*`);
+      sessionKeys += keys.length;
+      session += await usage(keys);
+      conv += await usage([`${prefix}:{${c.key}}:conv`]);
+    }
+    const timerKeys = [...(await scanKeys(redis, `${prefix}:timers:*`)), ...(await scanKeys(redis, `${prefix}:timer-plans:*`))];
+    const timerBytes = await usage(timerKeys);
+    const state = (await store.load(convs[0]!.key))!.state;
+    print({
+      figure: 'redis_bytes_per_open_conversation',
+      flow: FLOW, answered: HALFWAY, turnsWithUpdateIds: HALFWAY + 2,
+      stateJsonBytes: JSON.stringify(state).length,
+      sessionKeysPerConversation: sessionKeys / CONVERSATIONS,
+      sessionBytes: Math.round(session / CONVERSATIONS),
+      conversationHash: Math.round(conv / CONVERSATIONS),
+      seenKeys: Math.round((session - conv) / CONVERSATIONS),
+      timerBytes: Math.round(timerBytes / CONVERSATIONS),
+      total: Math.round((session + timerBytes) / CONVERSATIONS),
+      target: 2048,
+    });
+
+    const c = convs[0]!;
+    const counter = countCommands(redis);
+    const perTurn: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      counter.reset();
+      await (i % 2 ? c.send({ kind: 'text', text: '3' }) : c.tapFirst());
+      perTurn.push(counter.count);
+    }
+    print({ figure: 'round_trips_per_answered_item', commandsPerTurn: perTurn, max: Math.max(...perTurn), target: 3 });
+  } finally {
+    await timers.close();
+    const written = await scanKeys(redis, `${prefix}:*`);
+    for (let i = 0; i < written.length; i += 1000) await redis.unlink(...written.slice(i, i + 1000));
+    await redis.quit();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
