@@ -124,16 +124,22 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
         if (said.lng) rec.lng = said.lng;
         if (said.checkinId) rec.checkinId = said.checkinId;
         let prompts = said.prompts;
+        let answering: Promise<unknown> = Promise.resolve();
         if (said.query) {
+          // Answered alongside the edits (it only stops the button's spinner), but always within the request.
           const notice = prompts.find((p) => p.kind === 'notice');
           prompts = prompts.filter((p) => p !== notice);
-          await api.answerCallbackQuery(said.query.id, notice ? { text: toast(notice.text) } : {}).catch((err: unknown) => {
+          answering = api.answerCallbackQuery(said.query.id, notice ? { text: toast(notice.text) } : {}).catch((err: unknown) => {
             log.warn({ key, err: (err as Error).message }, 'telegram: answerCallbackQuery failed');
           });
         }
-        for (const e of said.events ?? []) if (e.type === 'answer.recorded') await closeAnswered(rec, e, said.query);
-        await send(rec, prompts);
-        if (said.final) await closeKeyboard(rec);
+        try {
+          for (const e of said.events ?? []) if (e.type === 'answer.recorded') await closeAnswered(rec, e, said.query);
+          await send(rec, prompts);
+          if (said.final) await closeKeyboard(rec);
+        } finally {
+          await answering;
+        }
         if (said.events?.some((e) => e.type === 'data.delete')) return 'delete';
       });
     },
