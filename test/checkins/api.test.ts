@@ -15,22 +15,29 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const checkinKeys = async () => (await scanKeys(h.core.redis!, 'fb:chk:{chk_*')).length;
+/** Check-ins stored with this case ref (other files add check-ins to the same database meanwhile). */
+async function storedWithCaseRef(caseRef: string): Promise<number> {
+  const keys = await scanKeys(h.core.redis!, 'fb:chk:{chk_*');
+  const refs = await Promise.all(keys.map((k) => h.core.redis!.hget(k, 'caseRef')));
+  return refs.filter((r) => r === caseRef).length;
+}
 
 describe('authentication', () => {
   it('refuses a missing, malformed or wrong token with a bare 401 and creates nothing', async () => {
-    const before = await checkinKeys();
+    const caseRef = `UNAUTH-${apiToken()}`;
     const real = h.tokens[0];
     for (const authorization of [undefined, '', `Basic ${real}`, `Bearer ${apiToken()}`, `Bearer ${real.slice(0, -1)}`, `Bearer ${real}x`, `Bearer ${real} ${real}`]) {
       const res = await fetch(`${h.base}/v1/checkins`, {
-        method: 'POST', body: JSON.stringify(parent),
+        method: 'POST', body: JSON.stringify({ ...parent, caseRef }),
         headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) },
       });
       expect(res.status, String(authorization)).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
       expect(await res.json()).toEqual({ error: 'unauthorized' });
     }
-    expect(await checkinKeys()).toBe(before);
+    expect(await storedWithCaseRef(caseRef)).toBe(0);
+    await call('POST', '/v1/checkins', { body: { ...parent, caseRef } });
+    expect(await storedWithCaseRef(caseRef)).toBe(1);
   });
 
   it('accepts every configured token (rotation), on every route', async () => {
