@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/http/server.js';
 import { redisUrl } from '../support/redis.js';
 import {
-  editedMessage, groupMessage, nextUpdateId, photoMessage, postUpdate, stickerMessage, textMessage, voiceMessage,
+  botBlocked, editedMessage, groupMessage, nextUpdateId, photoMessage, postUpdate, stickerMessage, textMessage, voiceMessage,
 } from '../support/telegram-updates.js';
 import { buttonsOf, SECRET, startHarness, type Harness, type TgUser } from './telegram-harness.js';
 
@@ -203,6 +203,22 @@ describe('Telegram: taps, duplicates and going back', () => {
   });
 });
 
+describe('Telegram: what is kept', () => {
+  it('keeps the chat id only under the pseudonymised key, with a TTL, and /wis removes it with the conversation', async () => {
+    const { u } = await opened('parent-checkin');
+    await u.press('st');
+    const key = `tg:${h.core.pseudonymise('telegram', u.id)}`;
+    const redis = h.core.redis!;
+    expect(await redis.ttl(`fb:{${key}}:tg`)).toBeGreaterThan(0);
+    const keys = await redis.keys(`*${u.id}*`);
+    expect(keys).toEqual([]);
+    await u.say('/wis');
+    await u.press('y');
+    expect(u.texts().at(-1)).toContain('Gewist');
+    expect(await redis.exists(`fb:{${key}}:tg`, `fb:{${key}}:conv`)).toBe(0);
+  });
+});
+
 describe('Telegram: deep links', () => {
   it('/start without a token explains that the worker sends an invite; in the app language', async () => {
     const u = h.user(nextUser++, 'en');
@@ -336,6 +352,19 @@ describe('Telegram: flood waits, blocked users, failed saves', () => {
     await h.core.outbound.get('tg')!(key, [{ kind: 'message', text: 'herinnering' }]);
     expect(h.api.calls.length).toBe(calls);
     h.api.unblockChat(u.id);
+  });
+
+  it('a block seen as my_chat_member marks the check-in unreachable; writing again lifts it', async () => {
+    const { u, checkinId } = await opened('parent-checkin');
+    expect((await h.post(botBlocked({ from: u.user }))).status).toBe(200);
+    expect((await h.checkins.get(checkinId))!.status).toBe('unreachable');
+    const key = `tg:${h.core.pseudonymise('telegram', u.id)}`;
+    const calls = h.api.calls.length;
+    await h.core.outbound.get('tg')!(key, [{ kind: 'message', text: 'herinnering' }]);
+    expect(h.api.calls.length).toBe(calls);
+    await u.press('st');
+    await h.core.outbound.get('tg')!(key, [{ kind: 'message', text: 'herinnering' }]);
+    expect(u.texts().at(-1)).toBe('herinnering');
   });
 
   it('a failed save answers 5xx (Telegram delivers again) and tells the user to try again', async () => {
