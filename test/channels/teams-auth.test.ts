@@ -8,7 +8,7 @@ import { message, post, sentTo, startHarness, type Harness } from './teams-harne
 /**
  * Bot Framework authentication through botbuilder's real JWT validation, trusting a local issuer
  * (`BOT_OPENID_METADATA`, test-only). Every refused request must leave no trace: no reply, no conversation,
- * no stored conversation reference.
+ * no stored conversation reference. Storage is the embedded memory store here: teams.test.ts owns Redis DB 5.
  */
 
 const APP_ID = '00000000-feed-4bac-8000-000000000b07';
@@ -38,6 +38,7 @@ beforeAll(async () => {
     env: { MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'not-used-in-tests', BOT_OPENID_METADATA: auth.metadataUrl },
     accessToken: ACCESS_TOKEN,
     channel: (connector) => ({ credentialsFactory: tokenEndpointCredentials(connector) }),
+    redis: false,
   });
 });
 afterEach(() => {
@@ -51,10 +52,17 @@ afterAll(async () => {
 
 const keyOf = (user: string) => `teams:${h.core.pseudonymise('teams', user)}`;
 
+/** Whether the channel kept a conversation reference: only then can it write first (a reminder). */
+async function canWriteFirst(user: string): Promise<boolean> {
+  const before = h.connector.activities.length;
+  await h.core.outbound.get('teams')!(keyOf(user), [{ kind: 'message', text: 'Herinnering' }]);
+  return h.connector.activities.length > before;
+}
+
 async function nothingProcessed(user: string): Promise<void> {
   expect(h.connector.requests).toEqual([]);
   expect(await h.core.store.load(keyOf(user))).toBeUndefined();
-  expect(await h.core.redis!.exists(`fb:{${keyOf(user)}}:teams`)).toBe(0);
+  expect(await canWriteFirst(user)).toBe(false);
 }
 
 describe('Teams authentication', () => {
@@ -64,7 +72,8 @@ describe('Teams authentication', () => {
     expect(await post(h, message(h, user, { text: 'hallo' }), token)).toBe(200);
     const [reply] = sentTo(h, user);
     expect(reply).toMatchObject({ kind: 'reply', authorization: `Bearer ${ACCESS_TOKEN}`, activity: { text: expect.stringMatching(/uitnodiging/) } });
-    expect(await h.core.redis!.exists(`fb:{${keyOf(user)}}:teams`)).toBe(1);
+    expect(await canWriteFirst(user)).toBe(true);
+    expect(h.connector.activities.at(-1)).toMatchObject({ conversationId: `a:personal-${user}`, activity: { text: 'Herinnering' } });
   });
 
   const refused: Array<[string, () => Promise<string | undefined>]> = [

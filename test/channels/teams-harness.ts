@@ -39,15 +39,16 @@ export interface HarnessOptions {
   /** Makes the fake Connector demand this bearer token (from its token endpoint). */
   accessToken?: string;
   channel?: (connector: FakeConnector) => Partial<TeamsChannelOptions>;
+  /** Real Redis (DB 5, flushed first) unless false: then one test file owns DB 5 and others run on memory. */
+  redis?: boolean;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const redis = await freshRedis(5);
-  await redis.quit();
+  if (opts.redis !== false) await (await freshRedis(5)).quit();
   const dataDir = mkdtempSync(join(tmpdir(), 'fb-teams-'));
   const connector = await startFakeConnector(opts.accessToken ? { accessToken: opts.accessToken } : {});
   const config = loadConfig({
-    NODE_ENV: 'test', REDIS_URL: redisUrl(5), PSEUDONYM_KEY: 'teams-test-key-'.padEnd(40, 'x'), DATA_DIR: dataDir,
+    NODE_ENV: 'test', ...(opts.redis === false ? {} : { REDIS_URL: redisUrl(5) }), PSEUDONYM_KEY: 'teams-test-key-'.padEnd(40, 'x'), DATA_DIR: dataDir,
     TEAMS_WORKER_TENANT_ID: TENANT, TEAMS_WORKER_IDS: WORKER, TELEGRAM_BOT_USERNAME: 'feedback_test_bot', PUBLIC_URL: 'https://feedback.example.be',
     ...opts.env,
   });
