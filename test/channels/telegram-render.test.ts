@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiCallFn } from 'grammy';
+import { GrammyError, type ApiCallFn } from 'grammy';
 import { commandMenu, splitText, toMessages } from '../../src/channels/telegram-render.js';
-import { ChatLanes, retryAfter } from '../../src/channels/telegram-send.js';
+import { ChatLanes, isBlocked, isNotModified, retryAfter } from '../../src/channels/telegram-send.js';
 import { loadTestBank } from '../support/engine.js';
 
 /** The pure parts of the Telegram channel: message splitting, keyboards, command menus, lanes, flood waits. */
@@ -85,5 +85,18 @@ describe('retryAfter', () => {
     const res = await retryAfter(3, async () => undefined)(prev, 'sendMessage', {} as never);
     expect(res.ok).toBe(false);
     expect(calls).toBe(1);
+  });
+});
+
+describe('Bot API errors', () => {
+  const error = (error_code: number, description: string) => new GrammyError('call failed', { ok: false, error_code, description }, 'editMessageText', {});
+
+  it('tells "message is not modified" (ignored) and a block (403) from other errors', () => {
+    const notModified = error(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same');
+    expect(isNotModified(notModified)).toBe(true);
+    expect(isNotModified(error(400, 'Bad Request: message to edit not found'))).toBe(false);
+    expect(isBlocked(error(403, 'Forbidden: bot was blocked by the user'))).toBe(true);
+    expect(isBlocked(notModified)).toBe(false);
+    expect(isBlocked(new Error('network'))).toBe(false);
   });
 });
