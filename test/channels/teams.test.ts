@@ -1,10 +1,13 @@
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedActivity } from '../support/fake-connector.js';
-import { actionsOf, cardOf, lastCard, message, post, sentTo, startHarness, textOf, type Harness, type SentAction } from './teams-harness.js';
+import { actionsOf, cardOf, lastCard, message, post, sentTo, startHarness, textOf, WORKER, type Harness, type SentAction } from './teams-harness.js';
 
 /**
  * End to end over real HTTP: activities posted to `/api/messages` (unauthenticated, the test-only mode), the real
- * CloudAdapter and runner on Redis DB 5, replies and card updates landing in the fake Bot Connector.
+ * CloudAdapter, runner and check-in service on Redis DB 5, replies and card updates landing in the fake Bot
+ * Connector. This file alone uses DB 5 (the auth tests run on the memory store), so it may flush it.
  */
 
 let h: Harness;
@@ -169,3 +172,110 @@ describe('Teams channel: throttling by the Connector', () => {
     expect(textOf(sentTo(h, user)[0])).toMatch(/uitnodiging/);
   });
 });
+
+describe('Teams channel: a worker creates a check-in', () => {
+  const formOf = (a: RecordedActivity | undefined) => (cardOf(a)?.body ?? []).filter((b) => String(b.type).startsWith('Input.'));
+  const inviteOf = (a: RecordedActivity | undefined) => {
+    const body = cardOf(a)?.body ?? [];
+    const facts = (body.find((b) => b.type === 'FactSet')?.facts ?? []) as Array<{ title: string; value: string }>;
+    const image = body.find((b) => b.type === 'Image') as { url: string } | undefined;
+    return { links: Object.fromEntries(facts.map((f) => [f.title, /\]\((.+)\)$/.exec(f.value)![1]!])), qr: image ? decodeQr(image.url) : null };
+  };
+  const submit = (fields: Record<string, string>, replyToId: string) => message(h, WORKER, { value: { wk: 'create', ...fields }, replyToId });
+
+  it('`checkin` brings the form; the submitted form brings links and a QR code that open the check-in', async () => {
+    expect(await post(h, message(h, WORKER, { text: 'checkin' }))).toBe(200);
+    const form = sentTo(h, WORKER).at(-1)!;
+    expect(formOf(form).map((i) => i.id)).toEqual(['flow', 'who', 'lng', 'caseRef', 'firstName']);
+    expect(formOf(form).find((i) => i.id === 'firstName')).toMatchObject({ value: 'Test' });
+
+    const fields = { flow: 'child-checkin', who: 'teen', lng: 'fr', caseRef: 'D-42', firstName: 'An' };
+    expect(await post(h, submit(fields, form.id!))).toBe(200);
+    const { links, qr } = inviteOf(sentTo(h, WORKER).at(-1));
+    expect(Object.keys(links)).toEqual(['Telegram', 'Webchat']); // no Teams deep link without an app id
+    expect(qr).toBe(links.Telegram);
+    const token = /start=([A-Za-z0-9_-]+)$/.exec(links.Telegram!)![1]!;
+    expect(links.Webchat).toBe(`https://feedback.example.be/c/${token}`);
+
+    // A second press on the same form creates nothing new.
+    await post(h, submit(fields, form.id!));
+    expect(inviteOf(sentTo(h, WORKER).at(-1)).links.Telegram).toBe(links.Telegram);
+
+    const teen = newUser();
+    await post(h, message(h, teen, { text: `start ${token}` }));
+    expect(textOf(lastCard(h, teen))).toMatch(/Bonjour/);
+  });
+
+  it('explains a form that does not add up, and offers the form to a worker who just says hello', async () => {
+    await post(h, message(h, WORKER, { text: 'hallo' }));
+    const menu = sentTo(h, WORKER).at(-1);
+    expect(actionsOf(menu)).toEqual([{ title: 'Nieuwe check-in', data: { wk: 'form' } }]);
+    await post(h, message(h, WORKER, { value: { wk: 'form' }, replyToId: menu!.id }));
+    const form = sentTo(h, WORKER).at(-1)!;
+    expect(formOf(form)).toHaveLength(5);
+
+    await post(h, submit({ flow: 'parent-full', who: 'teen', lng: 'nl', caseRef: 'D-43' }, form.id!));
+    expect(textOf(sentTo(h, WORKER).at(-1))).toMatch(/^Die check-in kan ik niet maken: .*parent/);
+  });
+
+  it('is only for configured workers: others get no form and cannot forge a submit', async () => {
+    const parent = newUser();
+    await post(h, message(h, parent, { text: 'checkin' }));
+    await post(h, message(h, parent, { value: { wk: 'create', flow: 'parent-checkin', who: 'parent', lng: 'nl', caseRef: 'X' } }));
+    const said = sentTo(h, parent);
+    expect(said.map((a) => formOf(a).length + Object.keys(inviteOf(a).links).length)).toEqual([0, 0]);
+    expect(textOf(said[0])).toMatch(/uitnodiging/);
+    // Same Entra ID object id in another tenant: not a worker.
+    const elsewhere = { ...message(h, WORKER, { text: 'checkin' }), conversation: { id: `a:personal-${WORKER}`, conversationType: 'personal', tenantId: 'other' }, channelData: { tenant: { id: 'other' } } };
+    h.connector.clear();
+    await post(h, elsewhere);
+    expect(formOf(h.connector.activities.at(-1))).toEqual([]);
+  });
+});
+
+describe('Teams channel: proactive check-ins', () => {
+  async function known(): Promise<string> {
+    const user = newUser();
+    await post(h, message(h, user, { text: 'hallo' }));
+    h.connector.clear();
+    return user;
+  }
+
+  it('delivers a check-in to a respondent who talked to the bot before, who can then answer it', async () => {
+    const user = await known();
+    const checkin = await invite('parent-checkin');
+    expect(await h.channel.deliverCheckin(checkin, user)).toEqual({ status: 'delivered' });
+    const intro = lastCard(h, user);
+    expect(actionsOf(intro).map((a) => a.title)).toContain('Start');
+    expect((await h.wiring.checkins.get(checkin.id))?.status).toBe('opened');
+
+    await post(h, message(h, user, { value: choose(intro)!.data, replyToId: intro!.id }));
+    expect(textOf(lastCard(h, user))).toMatch(/Vraag 1 van/);
+    expect((await h.wiring.checkins.get(checkin.id))?.status).toBe('in_progress');
+  });
+
+  it('says so for a person the bot does not know', async () => {
+    const checkin = await invite('parent-checkin');
+    expect(await h.channel.deliverCheckin(checkin, newUser())).toEqual({ status: 'unknown' });
+    expect(h.connector.requests).toEqual([]);
+    expect((await h.wiring.checkins.get(checkin.id))?.status).toBe('created');
+  });
+
+  it.each([
+    ['blocked the bot', { code: 'ConversationBlockedByUser', message: 'User blocked the conversation with the bot.' }],
+    ['removed the bot (not in roster)', { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' }],
+  ])('marks the check-in unreachable when the person %s', async (_what, error) => {
+    const user = await known();
+    const checkin = await invite('parent-checkin');
+    h.connector.failNext('reply', { status: 403, body: { error } });
+    expect(await h.channel.deliverCheckin(checkin, user)).toEqual({ status: 'unreachable' });
+    expect((await h.wiring.checkins.get(checkin.id))?.status).toBe('unreachable');
+    expect(h.connector.activities).toEqual([]);
+  });
+});
+
+/** Reads the QR code of a card image (a PNG data URL) the way a phone camera would. */
+function decodeQr(dataUrl: string): string | null {
+  const png = PNG.sync.read(Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64'));
+  return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data ?? null;
+}
