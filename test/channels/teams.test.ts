@@ -1,4 +1,4 @@
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedActivity } from '../support/fake-connector.js';
@@ -273,6 +273,9 @@ describe('Teams channel: proactive check-ins', () => {
     expect(h.connector.activities).toEqual([]);
   });
 });
+
+/** jsqr is CommonJS with an ES default (see test/checkins/qr.ts). */
+const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as typeof jsQRModule.default;
 
 /** Reads the QR code of a card image (a PNG data URL) the way a phone camera would. */
 function decodeQr(dataUrl: string): string | null {
