@@ -1,5 +1,5 @@
 /**
- * A core on Redis in its own process, so test/runner/kill.test.ts can SIGKILL it mid-questionnaire.
+ * A core on Redis in its own process, so test/runner/kill.cases.ts can SIGKILL it mid-questionnaire.
  * `answer <key> <pseudonym>`: opens parent-full and types answers one item after the other without pausing,
  * printing `{"saved":n,"item":…,"value":…}` after each saved answer, until killed.
  * `resume <key> <pseudonym>`: opens the same check-in again, prints what the conversation holds and what it asks, exits.

@@ -25,44 +25,47 @@ function child(mode: 'answer' | 'resume', who: { key: string; pseudonym: string 
   return { proc, lines, exited };
 }
 
-describe('runner: a process SIGKILLed mid-questionnaire (real Redis, two processes)', () => {
-  it('the next process resumes at the same item with every earlier answer', async () => {
-    const who = newConversation();
-    const first = child('answer', who);
-    const printed: Saved[] = [];
-    const killed = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no third answer within 20 s: ${JSON.stringify(printed)}`)), 20_000);
-      first.lines.on('line', (line) => {
-        printed.push(JSON.parse(line) as Saved);
-        if (printed.length === 3) {
-          first.proc.kill('SIGKILL');
-          clearTimeout(timer);
-          resolve();
-        }
+/** Registers the cases for the SIGKILLed process; run from core.test.ts, one file with the others that start a core. */
+export function killCases(): void {
+  describe('runner: a process SIGKILLed mid-questionnaire (real Redis, two processes)', () => {
+    it('the next process resumes at the same item with every earlier answer', async () => {
+      const who = newConversation();
+      const first = child('answer', who);
+      const printed: Saved[] = [];
+      const killed = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no third answer within 20 s: ${JSON.stringify(printed)}`)), 20_000);
+        first.lines.on('line', (line) => {
+          printed.push(JSON.parse(line) as Saved);
+          if (printed.length === 3) {
+            first.proc.kill('SIGKILL');
+            clearTimeout(timer);
+            resolve();
+          }
+        });
       });
+      try {
+        await killed;
+      } finally {
+        if (first.proc.exitCode === null) first.proc.kill('SIGKILL');
+      }
+      expect(await first.exited).toBe('SIGKILL');
+
+      const second = child('resume', who);
+      const [line] = await Promise.race([
+        (async () => { for await (const l of second.lines) return [l]; return []; })(),
+        new Promise<string[]>((_, reject) => setTimeout(() => reject(new Error('resume printed nothing within 20 s')), 20_000)),
+      ]);
+      expect(await second.exited).toBe(0);
+      const resumed = JSON.parse(line!) as { ask: string; answers: Record<string, { v: number; s: string }> };
+
+      const items = shared.bank.flows.get('parent-full')!.items.map((i) => i.id);
+      const answered = Object.keys(resumed.answers);
+      // Every answer the killed process reported is kept, with its value; at most the one turn it was in beyond.
+      for (const p of printed) expect(resumed.answers[p.item]).toMatchObject({ v: p.value, s: 'a' });
+      expect(answered.length).toBeGreaterThanOrEqual(3);
+      expect(answered).toEqual(items.slice(0, answered.length));
+      // …and it asks the first item without an answer: where the killed process was.
+      expect(resumed.ask).toBe(items[answered.length]);
     });
-    try {
-      await killed;
-    } finally {
-      if (first.proc.exitCode === null) first.proc.kill('SIGKILL');
-    }
-    expect(await first.exited).toBe('SIGKILL');
-
-    const second = child('resume', who);
-    const [line] = await Promise.race([
-      (async () => { for await (const l of second.lines) return [l]; return []; })(),
-      new Promise<string[]>((_, reject) => setTimeout(() => reject(new Error('resume printed nothing within 20 s')), 20_000)),
-    ]);
-    expect(await second.exited).toBe(0);
-    const resumed = JSON.parse(line!) as { ask: string; answers: Record<string, { v: number; s: string }> };
-
-    const items = shared.bank.flows.get('parent-full')!.items.map((i) => i.id);
-    const answered = Object.keys(resumed.answers);
-    // Every answer the killed process reported is kept, with its value; at most the one turn it was in beyond.
-    for (const p of printed) expect(resumed.answers[p.item]).toMatchObject({ v: p.value, s: 'a' });
-    expect(answered.length).toBeGreaterThanOrEqual(3);
-    expect(answered).toEqual(items.slice(0, answered.length));
-    // …and it asks the first item without an answer: where the killed process was.
-    expect(resumed.ask).toBe(items[answered.length]);
   });
-});
+}

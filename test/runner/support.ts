@@ -36,7 +36,7 @@ export function newConversation(): { key: string; pseudonym: string } {
   return { key: `tg:${pseudonym}`, pseudonym };
 }
 
-/** Seeded by the clock: processes of one test (test/runner/kill.test.ts) must not reuse each other's ids. */
+/** Seeded by the clock: processes of one test (test/runner/kill.cases.ts) must not reuse each other's ids. */
 let updates = Date.now() * 100;
 /** A platform update id, unique across processes and runs (Telegram's are increasing integers). */
 export const nextUpdate = (): string => String(updates++);
