@@ -32,12 +32,15 @@ class Conv {
   readonly pseudonym = randomBytes(16).toString('base64url').slice(0, 22);
   readonly key = `tg:${this.pseudonym}`;
   prompts: Prompt[] = [];
+  readonly updates: string[] = [];
   static update = 700_000_000;
 
   constructor(private readonly runner: Runner) {}
 
   async send(input: Input): Promise<void> {
-    this.prompts = (await this.runner.handle({ key: this.key, input, updateId: String(Conv.update++) })).prompts;
+    const updateId = String(Conv.update++);
+    this.updates.push(updateId);
+    this.prompts = (await this.runner.handle({ key: this.key, input, updateId })).prompts;
   }
 
   /** Taps the first button of the newest prompt with buttons (Start, then the lowest scale value). */
@@ -78,6 +81,15 @@ async function main(): Promise<void> {
       session += await usage(keys);
       conv += await usage([`${prefix}:{${c.key}}:conv`]);
     }
+    // The proposed leaner layout: one sorted set per conversation (update id → expiry) instead of a key per update.
+    let oneSet = 0;
+    for (const c of convs) {
+      const key = `${prefix}:{${c.key}}:ids`;
+      const expiry = Math.floor(Date.now() / 1000) + 25 * 3600;
+      await redis.zadd(key, ...c.updates.flatMap((id) => [expiry, id]));
+      oneSet += await usage([key]);
+      await redis.unlink(key);
+    }
     const timerKeys = [...(await scanKeys(redis, `${prefix}:timers:*`)), ...(await scanKeys(redis, `${prefix}:timer-plans:*`))];
     const timerBytes = await usage(timerKeys);
     const state = (await store.load(convs[0]!.key))!.state;
@@ -89,6 +101,7 @@ async function main(): Promise<void> {
       sessionBytes: Math.round(session / CONVERSATIONS),
       conversationHash: Math.round(conv / CONVERSATIONS),
       seenKeys: Math.round((session - conv) / CONVERSATIONS),
+      seenAsOneSortedSet: Math.round(oneSet / CONVERSATIONS),
       timerBytes: Math.round(timerBytes / CONVERSATIONS),
       total: Math.round((session + timerBytes) / CONVERSATIONS),
       target: 2048,
