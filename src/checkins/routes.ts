@@ -32,9 +32,9 @@ const MINUTE = 60;
 export function registerCheckinRoutes(app: FastifyInstance, opts: CheckinRouteOptions): void {
   const { checkins } = opts;
   const authenticate = createAuthenticator(opts.tokens);
-  const { limiter, perIp, perClient } = {
-    limiter: createRateLimiter(), perIp: { limit: 120, windowSeconds: MINUTE }, perClient: { limit: 60, windowSeconds: MINUTE }, ...opts.rateLimit,
-  };
+  const limiter = opts.rateLimit?.limiter ?? createRateLimiter();
+  const perIp = opts.rateLimit?.perIp ?? { limit: 120, windowSeconds: MINUTE };
+  const perClient = opts.rateLimit?.perClient ?? { limit: 60, windowSeconds: MINUTE };
   const clients = new WeakMap<FastifyRequest, string>();
 
   const tooMany = (reply: FastifyReply, v: Verdict) =>

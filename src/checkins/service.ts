@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { CheckinInfo, EngineEvent, Snapshot } from '../conversation/types.js';
 import type { Bank } from '../survey/load.js';
 import type { Locale } from '../survey/schema.js';
-import { randomBytes } from 'node:crypto';
 import { inviteLinks, trimSlash } from './links.js';
 import type { Checkin, CheckinRequest, Checkins, CheckinStatus, RedeemResult } from './port.js';
 import { createRateLimiter, type RateLimiter, type Rule } from './rate-limit.js';
@@ -78,7 +78,11 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
   const now = opts.now ?? (() => new Date());
   const baseUrl = trimSlash(opts.publicUrl ?? 'http://127.0.0.1:3000');
   const sealer = createSealer(opts.secret ?? randomBytes(32).toString('base64'));
-  const limits = { ...DEFAULT_REDEEM_LIMITS, limiter: createRateLimiter(), ...opts.redeemLimits };
+  const limits = {
+    limiter: opts.redeemLimits?.limiter ?? createRateLimiter(),
+    perConversation: opts.redeemLimits?.perConversation ?? DEFAULT_REDEEM_LIMITS.perConversation,
+    perIp: opts.redeemLimits?.perIp ?? DEFAULT_REDEEM_LIMITS.perIp,
+  };
 
   /** Seconds a conversation on this flow may live (its lifetime plus the runner's day of grace). */
   const conversationSeconds = (flowId: string) => ((bank.flows.get(flowId)?.lifetimeHours ?? 24 * 90) + 24) * HOUR;
