@@ -74,12 +74,13 @@ export function sameOrigin(req: FastifyRequest): boolean {
 /** No third-party anything: styles and the one script come from this server; nothing may frame the page. */
 export const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/** Headers of every web chat page. The invite token is in the URL, hence no referrer and no caching. */
+/** Headers of every web chat page. The invite token is in the URL: no referrer leaves this origin (`same-origin`, not `no-referrer`: that would make
+ * browsers send `Origin: null` on our own forms) and nothing is cached. */
 export function pageHeaders(reply: FastifyReply): FastifyReply {
   return reply
     .header('content-security-policy', CSP)
     .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .header('x-frame-options', 'DENY')
     .header('cross-origin-opener-policy', 'same-origin')
     .header('x-robots-tag', 'noindex, nofollow')

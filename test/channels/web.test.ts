@@ -42,7 +42,7 @@ describe('web chat pages', () => {
     expect(page.headers.get('content-security-policy')).toBe(CSP);
     expect(CSP).toContain("default-src 'none'");
     expect(page.headers.get('cache-control')).toBe('no-store');
-    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('referrer-policy')).toBe('same-origin');
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(page.html).toContain('<html lang="nl">');
     expect(page.html).not.toMatch(/<script>|style="|https?:\/\//); // no inline code, nothing third-party
