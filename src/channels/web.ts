@@ -86,7 +86,7 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
   }
 
   /** The page for a bound browser: what the last turn said (once), then the current question from saved state. */
-  async function showConversation(reply: FastifyReply, token: string, browserId: string, key: string) {
+  async function showConversation(req: FastifyRequest, reply: FastifyReply, token: string, browserId: string, key: string) {
     const [loaded, flash] = await Promise.all([core.store.load(key), store.takeFlash(key)]);
     const snap = loaded?.state.snap;
     const lng = snap?.context.lng ?? flash?.lng ?? core.config.DEFAULT_LOCALE;
@@ -99,7 +99,7 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
       const last = said.map((p) => p.kind).lastIndexOf('message');
       if (last >= 0) [current, said] = [said[last]!, said.filter((_, i) => i !== last)];
       else if (snap) current = engine.render.ask(runner.flowOf(snap), snap);
-      else return notice(reply, 200, lng, 'gone');
+      else return notice(reply, 200, browserLng(req), 'gone'); // deleted ("/wis") or expired: nothing tells its language
     }
     const html = conversationPage({
       lng, title: t('web:title'), action: `/c/${token}`, guard: guard('turn', browserId), flash: said, current,
@@ -165,8 +165,10 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
     const key = keyOf(browserId);
     const input = inputOf(form);
     if ((await store.binding(key))?.token === token && input) {
+      // After "/wis" there is no state left to tell the language of the goodbye; the one before the turn does.
+      const before = await core.store.load(key);
       const r = await runner.handle({ key, input, updateId: NONCE.test(form.u ?? '') ? `web:${form.u}` : undefined });
-      if (!r.duplicate) await keepFlash(key, r.prompts, r.events, r.state);
+      if (!r.duplicate) await keepFlash(key, r.prompts, r.events, r.state ?? before?.state.snap);
     }
     return reply.redirect(`/c/${token}`, 303);
   }
@@ -199,7 +201,7 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
       return guarded(req, reply, token, async () => {
         if (!TOKEN_SHAPE.test(token)) return notice(reply, 404, browserLng(req), 'unknown');
         const browserId = readCookie(req, BINDING_COOKIE);
-        if (browserId && (await store.binding(keyOf(browserId)))?.token === token) return showConversation(reply, token, browserId, keyOf(browserId));
+        if (browserId && (await store.binding(keyOf(browserId)))?.token === token) return showConversation(req, reply, token, browserId, keyOf(browserId));
         const lng = browserLng(req);
         const t = texts.t(lng);
         const openId = newBrowserId();

@@ -13,7 +13,7 @@ export class WebClient {
   /** The last page's forms' hidden fields (csrf, u), in document order. */
   forms: Array<Record<string, string>> = [];
 
-  constructor(readonly origin: string) {}
+  constructor(readonly origin: string, readonly acceptLanguage = 'nl-BE,nl;q=0.9') {}
 
   private remember(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
@@ -30,7 +30,7 @@ export class WebClient {
   }
 
   async get(url: string): Promise<Page> {
-    const res = await fetch(url, { headers: { cookie: this.cookieHeader }, redirect: 'manual' });
+    const res = await fetch(url, { headers: { cookie: this.cookieHeader, 'accept-language': this.acceptLanguage }, redirect: 'manual' });
     this.remember(res);
     const html = await res.text();
     this.forms = [...html.matchAll(/<form[^>]*>\n<input type="hidden" name="csrf" value="([^"]*)"><input type="hidden" name="u" value="([^"]*)">/g)].map((m) => ({ csrf: m[1]!, u: m[2]! }));
@@ -42,7 +42,7 @@ export class WebClient {
     const hidden = o.hidden ?? this.forms[o.form ?? 0] ?? {};
     const res = await fetch(url, {
       method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...hidden, ...fields }),
-      headers: { cookie: this.cookieHeader, 'content-type': 'application/x-www-form-urlencoded', origin: this.origin, 'sec-fetch-site': 'same-origin', ...o.headers },
+      headers: { cookie: this.cookieHeader, 'accept-language': this.acceptLanguage, 'content-type': 'application/x-www-form-urlencoded', origin: this.origin, 'sec-fetch-site': 'same-origin', ...o.headers },
     });
     this.remember(res);
     return { status: res.status, headers: res.headers, html: await res.text() };
@@ -60,7 +60,10 @@ export class WebClient {
 export function buttonValue(html: string, label: string): string {
   const m = [...html.matchAll(/<button type="submit" name="b" value="([^"]*)"[^>]*>([^<]*)<\/button>/g)].find((b) => b[2] === label);
   if (!m) throw new Error(`no button "${label}"`);
-  return m[1]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return unescapeHtml(m[1]!);
 }
 
-export const heading = (html: string): string => /<h1[^>]*>([^<]*)<\/h1>/.exec(html)?.[1] ?? '';
+const unescapeHtml = (s: string) => s.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/** The page's h1, as text. */
+export const heading = (html: string): string => unescapeHtml(/<h1[^>]*>([^<]*)<\/h1>/.exec(html)?.[1] ?? '');

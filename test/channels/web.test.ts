@@ -23,12 +23,12 @@ afterAll(async () => {
   await redis.quit();
 });
 
-/** Opens an invite in a fresh browser: landing page, then the "open" button. */
-async function opened(url: string): Promise<WebClient> {
-  const client = new WebClient(web.base);
+/** Opens an invite in a fresh browser: landing page, then the "open" button, which leads to the flow's intro. */
+async function opened(url: string, intro = 'Hallo! Hoe was het?', acceptLanguage?: string): Promise<WebClient> {
+  const client = new WebClient(web.base, acceptLanguage);
   await client.get(url);
   const page = await client.submit(url, { open: '1' });
-  expect(heading(page.html)).toBe('Hallo! Hoe was het?');
+  expect(heading(page.html)).toBe(intro);
   return client;
 }
 
@@ -145,6 +145,19 @@ describe('web chat pages', () => {
     expect(doc.channel).toBe('web');
     expect(doc.answers.find((a: { item: string }) => a.item === 'c_safety_path').value).toBe(2);
     expect(doc.flags.lowSafety).toBe(true);
+  });
+
+  it('after "/wis" says goodbye in the conversation\'s language, then that it is closed in the browser\'s', async () => {
+    const { url, id } = await web.invite({ locale: 'fr' });
+    const client = await opened(url, 'Bonjour ! Comment ça s\'est passé\u00a0?', 'fr-BE,fr;q=0.9');
+    await client.submit(url, { b: buttonValue((await client.get(url)).html, 'Commencer') });
+    let page = await client.submit(url, { text: '/wis' }, { form: 1 });
+    page = await client.submit(url, { b: buttonValue(page.html, 'Oui, tout effacer') });
+    expect(page.html).toContain('<html lang="fr">');
+    expect(heading(page.html)).toMatch(/^Effacé/);
+    page = await client.get(url);
+    expect(heading(page.html)).toBe('Cette conversation est terminée');
+    expect((await web.wiring.checkins.get(id))?.status).toBe('declined');
   });
 
   it('answers unknown and malformed tokens with a kind 404 page', async () => {
