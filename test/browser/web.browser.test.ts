@@ -46,9 +46,13 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
-/** Runs axe on the screen as it is now; serious and critical violations are collected and fail the suite. */
+/**
+ * Runs axe (WCAG 2.1 A and AA rules) on the screen as it is now; serious and critical violations are collected and
+ * fail the suite. Legacy mode runs axe inside the page instead of opening a blank page per check to merge frame
+ * results: the chat has no frames, and it halves the time of each check.
+ */
 async function axe(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).options({ resultTypes: ['violations'] }).analyze();
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).setLegacyMode(true).options({ resultTypes: ['violations'] }).analyze();
   screensChecked.push(screen);
   for (const v of result.violations) {
     if (v.impact === 'serious' || v.impact === 'critical') findings.push(`${screen}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
