@@ -274,6 +274,52 @@ describe('Teams channel: proactive check-ins', () => {
   });
 });
 
+describe('Teams channel: writing first, and forgetting', () => {
+  const keyOf = (user: string) => `teams:${h.core.pseudonymise('teams', user)}`;
+
+  it('reminders go out through core.outbound as a new card; an unreachable person marks the check-in', async () => {
+    const user = newUser();
+    const checkin = await invite('parent-checkin');
+    await post(h, message(h, user, { text: `start ${checkin.token}` }));
+    const intro = lastCard(h, user)!;
+    h.connector.clear();
+    const send = h.core.outbound.get('teams')!;
+    await send(keyOf(user), [{ kind: 'question', text: 'Zullen we beginnen?', ask: 'intro', rev: 1, buttons: [[{ label: 'Start', data: '1|intro|st' }]] }]);
+    expect(h.connector.activities.map((a) => a.kind)).toEqual(['update', 'reply']);
+    expect(h.connector.activities[0]).toMatchObject({ activityId: intro.id });
+    expect(actionsOf(h.connector.activities[1]).map((a) => a.title)).toEqual(['Start']);
+
+    h.connector.failNext('reply', { status: 403 });
+    await send(keyOf(user), [{ kind: 'message', text: 'Herinnering' }]);
+    expect((await h.wiring.checkins.get(checkin.id))?.status).toBe('unreachable');
+  });
+
+  it('/wis removes the conversation reference with everything else', async () => {
+    const user = newUser();
+    await post(h, message(h, user, { text: `start ${(await invite('parent-checkin')).token}` }));
+    await post(h, message(h, user, { text: '/wis' }));
+    const confirm = lastCard(h, user)!;
+    const yes = actionsOf(confirm).find((a) => a.title === 'Ja, wis alles')!;
+    await post(h, message(h, user, { value: yes.data, replyToId: confirm.id }));
+    expect(textOf(sentTo(h, user).at(-1))).toMatch(/Gewist/);
+    expect(await h.core.redis!.exists(`fb:{${keyOf(user)}}:teams`)).toBe(0);
+    expect(await h.core.store.load(keyOf(user))).toBeUndefined();
+    h.connector.clear();
+    await h.core.outbound.get('teams')!(keyOf(user), [{ kind: 'message', text: 'Herinnering' }]);
+    expect(h.connector.requests).toEqual([]);
+  });
+
+  it('keeps the reference under the conversation hash tag with a TTL, and no names', async () => {
+    const user = newUser();
+    await post(h, message(h, user, { text: 'hallo' }));
+    const name = `fb:{${keyOf(user)}}:teams`;
+    expect(await h.core.redis!.ttl(name)).toBeGreaterThan(300 * 24 * 3600);
+    const ref = await h.core.redis!.hget(name, 'ref');
+    expect(ref).toContain(user);
+    expect(ref).not.toContain('Test Persoon');
+  });
+});
+
 /** jsqr is CommonJS with an ES default (see test/checkins/qr.ts). */
 const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as typeof jsQRModule.default;
 
