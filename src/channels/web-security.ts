@@ -61,14 +61,15 @@ export function createCsrf(sign: (scope: string, id: string) => string): Csrf {
 /**
  * A state-changing request must come from a page of this origin. `Origin` is sent with every POST by current
  * browsers; `Sec-Fetch-Site` by the ones of the last years; an old browser sending neither still needs the
- * CSRF token and the SameSite cookie.
+ * CSRF token and the SameSite cookie. The origin is the request's own (scheme from `X-Forwarded-Proto` behind a
+ * proxy) or `publicOrigin` (PUBLIC_URL's), so a proxy that does not forward the scheme locks nobody out.
  */
-export function sameOrigin(req: FastifyRequest): boolean {
+export function sameOrigin(req: FastifyRequest, publicOrigin?: string): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin') return false;
   const origin = req.headers.origin;
   if (origin === undefined) return true;
-  return origin === `${req.protocol}://${req.host}`;
+  return origin === `${req.protocol}://${req.host}` || origin === publicOrigin;
 }
 
 /** No third-party anything: styles and the one script come from this server; nothing may frame the page. */

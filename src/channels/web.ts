@@ -55,6 +55,7 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
   const longestHours = Math.max(...[...core.bank.flows.values()].map((f) => f.lifetimeHours));
   const bindingCookieSeconds = (longestHours + 24) * 3600;
   const languageNames = new Map(LOCALES.map((l) => [texts.t(l)(`language.${l}`), l]));
+  const publicOrigin = core.config.PUBLIC_URL && new URL(core.config.PUBLIC_URL).origin;
 
   const pseudonymOf = (browserId: string) => core.pseudonymise('web', browserId);
   const keyOf = (browserId: string) => `web:${pseudonymOf(browserId)}`;
@@ -218,7 +219,7 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
       const { token } = req.params;
       return guarded(req, reply, token, async () => {
         if (!TOKEN_SHAPE.test(token)) return notice(reply, 404, browserLng(req), 'unknown');
-        if (!sameOrigin(req)) return notice(reply, 403, browserLng(req), 'stale', token);
+        if (!sameOrigin(req, publicOrigin)) return notice(reply, 403, browserLng(req), 'stale', token);
         const form = (req.body && typeof req.body === 'object' ? req.body : {}) as Form;
         return form.open ? open(req, reply, token, form) : turn(req, reply, token, form);
       });

@@ -83,6 +83,7 @@ describe('web chat pages', () => {
     const forged = [
       await client.post(url, { b: start, csrf: 'x'.repeat(22) }),
       await client.post(url, { b: start }, { headers: { origin: 'https://evil.example' } }),
+      await client.post(url, { b: start }, { headers: { origin: 'null' } }),
       await client.post(url, { b: start }, { headers: { 'sec-fetch-site': 'cross-site' } }),
       await client.post(url, { b: start }, { hidden: {} }),
     ];
@@ -91,6 +92,9 @@ describe('web chat pages', () => {
       expect(r.headers.get('content-security-policy')).toBe(CSP);
     }
     expect(heading((await client.get(url)).html)).toBe('Hallo! Hoe was het?'); // nothing moved
+    // Behind a TLS proxy the page's origin is PUBLIC_URL's, whatever scheme reached the server.
+    const viaProxy = await client.post(url, { b: start }, { headers: { origin: 'https://feedback.example' } });
+    expect(viaProxy.status).toBe(303);
 
     const other = new WebClient(web.base);
     await other.get((await web.invite()).url);
