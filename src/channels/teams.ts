@@ -161,8 +161,8 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
       const invite = checkins.invite(checkin);
       await io.send(invite ? cardActivity(await inviteFor(t, checkin, invite, appId || undefined)) : textActivity(t('teams:worker.unavailable')));
     } catch (err) {
-      const problems = (err as { fields?: Record<string, string> }).fields;
-      if (!problems) throw err;
+      const problems = (err as { fields?: Record<string, string> }).fields; // the service's CheckinInvalidError
+      if (!problems) throw err instanceof RetryLaterError ? err : new RetryLaterError(err);
       await io.send(textActivity(t('teams:worker.invalid', { problems: Object.values(problems).join('; ') })));
     }
   }
