@@ -116,6 +116,20 @@ describe('web chat pages', () => {
     expect(again.html).not.toContain('Je antwoord: ja');
   });
 
+  it('brings a bound browser arriving from another site (its Strict cookie withheld) back to its question', async () => {
+    const { url } = await web.invite();
+    const client = await opened(url);
+    const first = await client.submit(url, { b: buttonValue((await client.get(url)).html, 'Start') });
+    await client.submit(url, { b: buttonValue(first.html, '🙂 ja') });
+    const binding = client.cookies.get('__Host-fbw')!;
+    client.cookies.delete('__Host-fbw'); // a link tapped in webmail: SameSite=Strict keeps the cookie home
+    expect(heading((await client.get(url)).html)).toBe('Hoe gaat het met de begeleiding?');
+    client.cookies.set('__Host-fbw', binding); // the landing page's form is same-site: the cookie comes along
+    const back = await client.submit(url, { open: '1' });
+    expect(back.html).toContain('Vraag 2 van 5');
+    expect(client.cookies.get('__Host-fbw')).toBe(binding);
+  });
+
   it('applies a double submit of the same form once', async () => {
     const { url } = await web.invite();
     const client = await opened(url);
