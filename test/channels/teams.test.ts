@@ -143,6 +143,19 @@ describe('Teams channel: old cards and odd input', () => {
     expect(h.connector.activities.at(-1)).toMatchObject({ conversationId: '19:group@thread.v2', activity: { text: expect.stringMatching(/persoonlijke chat/) } });
   });
 
+  it('storage trouble: the respondent is asked to try again and Teams gets 503, so it delivers again', async () => {
+    const user = newUser();
+    const store = h.core.store;
+    const load = store.load.bind(store);
+    store.load = () => Promise.reject(new Error('redis down'));
+    try {
+      expect(await post(h, message(h, user, { text: 'hallo' }))).toBe(503);
+    } finally {
+      store.load = load;
+    }
+    expect(textOf(sentTo(h, user)[0])).toBe('Er ging even iets mis aan mijn kant. Probeer het zo opnieuw.');
+  });
+
   it('answers broken bodies with 400 and touches nothing', async () => {
     const res = await fetch(`${h.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":' });
     expect(res.status).toBe(400);
