@@ -38,8 +38,8 @@ afterAll(async () => {
   await web?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: PHONE, locale: 'nl-BE' });
+async function newPage(o: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: PHONE, locale: 'nl-BE', ...o });
   contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(5_000);
@@ -190,6 +190,18 @@ describe('web chat in a browser', { timeout: 90_000 }, () => {
     await axe(second, 'link in use');
     await first.reload();
     expect(await progress(first)).toContain('Vraag 2 van 5');
+  });
+
+  it('works with JavaScript switched off (plain forms)', async () => {
+    const page = await newPage({ javaScriptEnabled: false });
+    await page.goto((await web.invite()).url);
+    await click(page, 'Open de vragen');
+    await click(page, 'Start');
+    await page.getByLabel('Of typ je antwoord').fill('ja');
+    await click(page, 'Stuur');
+    expect(await progress(page)).toContain('Vraag 2 van 5');
+    await click(page, 'Terug');
+    expect(await progress(page)).toContain('Vraag 1 van 5');
   });
 
   it('finds no serious or critical accessibility violations on any screen', () => {
