@@ -20,7 +20,8 @@ export const BINDING_COOKIE = '__Host-fbw';
 export const OPEN_COOKIE = '__Host-fbw-open';
 
 const ID_SHAPE = /^[A-Za-z0-9_-]{22}$/;
-export const newBrowserId = (): string => randomBytes(16).toString('base64url');
+/** 128 random bits: browser binding ids, and the id each form carries so a double submit is applied once. */
+export const randomId = (): string => randomBytes(16).toString('base64url');
 
 export function readCookie(req: FastifyRequest, name: string): string | undefined {
   const header = req.headers.cookie;

@@ -10,7 +10,7 @@ import { LOCALES, type Locale } from '../survey/schema.js';
 import { ASSETS } from './web-assets.js';
 import { conversationPage, landingPage, noticePage } from './web-page.js';
 import {
-  BINDING_COOKIE, cookieHeader, createCsrf, newBrowserId, OPEN_COOKIE, pageHeaders, readCookie, sameOrigin,
+  BINDING_COOKIE, cookieHeader, createCsrf, randomId, OPEN_COOKIE, pageHeaders, readCookie, sameOrigin,
 } from './web-security.js';
 import { createWebStore, type Flash } from './web-store.js';
 
@@ -59,7 +59,7 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
 
   const pseudonymOf = (browserId: string) => core.pseudonymise('web', browserId);
   const keyOf = (browserId: string) => `web:${pseudonymOf(browserId)}`;
-  const guard = (purpose: 'open' | 'turn', id: string) => ({ csrf: csrf.token(purpose, id), nonce: newBrowserId });
+  const guard = (purpose: 'open' | 'turn', id: string) => ({ csrf: csrf.token(purpose, id), nonce: randomId });
 
   /** The browser's preferred language among ours, for pages shown before a conversation exists. */
   function browserLng(req: FastifyRequest): Locale {
@@ -136,7 +136,7 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
     const lng = browserLng(req);
     if (!csrf.check('open', readCookie(req, OPEN_COOKIE), form.csrf)) return notice(reply, 403, lng, 'stale', token);
     const known = readCookie(req, BINDING_COOKIE);
-    const browserId = known ?? newBrowserId();
+    const browserId = known ?? randomId();
     const key = keyOf(browserId);
     if (!known) reply.header('set-cookie', [cookieHeader(BINDING_COOKIE, browserId, bindingCookieSeconds), cookieHeader(OPEN_COOKIE, '', 0)]);
     if ((await store.binding(key))?.token === token) return reply.redirect(`/c/${token}`, 303);
@@ -205,7 +205,7 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
         if (browserId && (await store.binding(keyOf(browserId)))?.token === token) return showConversation(req, reply, token, browserId, keyOf(browserId));
         const lng = browserLng(req);
         const t = texts.t(lng);
-        const openId = newBrowserId();
+        const openId = randomId();
         reply.header('set-cookie', cookieHeader(OPEN_COOKIE, openId, OPEN_COOKIE_SECONDS));
         const html = landingPage({
           lng, title: t('web:title'), action: `/c/${token}`, guard: guard('open', openId),
