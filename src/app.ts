@@ -62,7 +62,10 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
     redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, enableOfflineQueue: false, lazyConnect: true });
     redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
     await redis.connect();
-    await checkRedis(redis);
+    await checkRedis(redis).catch((err: unknown) => {
+      redis!.disconnect(); // a refused start leaves no connection open
+      throw err;
+    });
     store = new RedisSessionStore<Conversation>({ redis });
   } else {
     log.warn('REDIS_URL is not set: conversations live in this process only (embedded default)');
