@@ -1,5 +1,4 @@
-import type { AgeBand, Locale, Role } from '../survey/schema.js';
-import type { CheckinStatus } from './port.js';
+import type { Checkin, CheckinStatus } from './port.js';
 
 /**
  * Where check-ins live: a tiny port with two implementations (Redis for replicas and restarts, memory for the
@@ -8,27 +7,13 @@ import type { CheckinStatus } from './port.js';
  * conversation is currently on. Every entry expires.
  */
 
-/** What is stored per check-in. The raw token is never stored: only `sealedToken` (encrypted) and its hash as index key. */
-export interface CheckinRecord {
-  id: string;
-  flow: string;
-  caseRef: string;
-  role: Role;
-  ageBand: AgeBand | null;
-  workerFirstName: string | null;
-  locale: Locale;
-  status: CheckinStatus;
+/** What is stored per check-in: the check-in without its raw token, which is never stored. */
+export type CheckinRecord = Omit<Checkin, 'token'> & {
   /** AES-GCM sealed token, so the QR code can be drawn again without a dump leaking usable links. */
   sealedToken: string;
-  createdAt: string;
-  expiresAt: string;
-  history: Partial<Record<CheckinStatus, string>>;
-  boundTo: string | null;
-  respondentRef: string | null;
-  sendAt: string | null;
   /** Hash of the request that created it: an idempotency key reused for another request is refused. */
   fingerprint: string;
-}
+};
 
 /** `bound`: this conversation won the invite; `again`: it already had it; `other`: someone else has it. */
 export type BindOutcome = 'bound' | 'again' | 'other';
