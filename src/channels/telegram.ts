@@ -3,6 +3,7 @@ import { Bot, webhookCallback, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Core } from '../app.js';
 import type { Checkins } from '../checkins/port.js';
+import { CLOSED_STATES } from '../conversation/machine.js';
 import type { TurnResult } from '../conversation/runner.js';
 import type { Input } from '../conversation/types.js';
 import { LOCALES, type Locale } from '../survey/schema.js';
@@ -24,7 +25,6 @@ export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', '
 /** Telegram waits about a minute for a webhook answer; flood waits can make a turn slow, but not that slow. */
 const WEBHOOK_TIMEOUT_MS = 50_000;
 /** Conversation states after which nothing more is asked. */
-const FINAL = new Set(['done', 'stopped', 'expired']);
 /** `/start` with or without the deep link's payload. */
 const SLASH_START = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/i;
 /** `start <token>` typed by hand: invite tokens are 16–64 characters of [A-Za-z0-9_-] (≥ 128 bits). */
@@ -96,7 +96,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
     await speaker.reply(key, chat, {
       prompts: result.prompts, events: result.events, ...(query ? { query } : {}),
       ...(ctxState ? { lng: ctxState.lng, checkinId: ctxState.checkin.id } : {}),
-      final: !result.state || FINAL.has(result.state.value),
+      final: !result.state || CLOSED_STATES.includes(result.state.value),
     }).catch((err: unknown) => log.warn({ key, err: (err as Error).message }, 'telegram: saved turn could not be said'));
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface, type Interface } from 'node:readline/promises';
+import { CLOSED_STATES } from '../conversation/machine.js';
 import type { Runner } from '../conversation/runner.js';
 import type { CheckinInfo, EngineEvent, Prompt } from '../conversation/types.js';
 import type { Bank } from '../survey/load.js';
@@ -79,7 +80,7 @@ export async function runTerminal(opts: TerminalOptions): Promise<void> {
     const data = press ? buttons[Number(press[1]) - 1] : undefined;
     r = await opts.runner.handle({ key, input: data ? { kind: 'button', data } : { kind: 'text', text: line } });
     show(r.prompts, r.events);
-    if (r.state === undefined || ['done', 'stopped'].includes(r.state.value)) break;
+    if (r.state === undefined || CLOSED_STATES.includes(r.state.value)) break;
   }
   rl.close();
 }

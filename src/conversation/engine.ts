@@ -5,7 +5,7 @@ import { LOCALES, type LoadedFlow } from '../survey/schema.js';
 import { safetyThreshold } from '../survey/score.js';
 import { buttonIntent, decodeButton, textIntent, type Expectation } from './input.js';
 import { buildLexicons, type Lexicons } from './lexicon.js';
-import { createFlowMachine, type EmitKind, type MachineEvent, type SayKey } from './machine.js';
+import { CLOSED_STATES, createFlowMachine, type EmitKind, type MachineEvent, type SayKey } from './machine.js';
 import { askId, bandOf, createRenderer, type Renderer } from './prompt.js';
 import { buildResponse, buildSafetySignal } from './response.js';
 import { compileSignals, type SignalMatcher } from './safety.js';
@@ -22,7 +22,6 @@ export interface Engine {
   lexicons: Lexicons;
 }
 
-const FINISHED = new Set(['done', 'stopped', 'expired', 'deleted']);
 const MAX_TEXT = 4000;
 
 interface PureMachine {
@@ -184,7 +183,7 @@ export function createEngine(bank: Bank, texts: Texts): Engine {
 
   function open(flow: LoadedFlow, state: Snapshot | undefined, checkin: CheckinInfo, now: Date, out: StepResult): Snapshot {
     const at = now.toISOString();
-    if (state && !FINISHED.has(state.value)) {
+    if (state && !CLOSED_STATES.includes(state.value)) {
       const event: MachineEvent = state.context.checkin.id === checkin.id ? { type: 'resume', at } : { type: 'replaceAsk', pending: checkin, at };
       return run(flow, state, event, now, out);
     }
