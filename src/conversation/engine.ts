@@ -5,7 +5,7 @@ import { LOCALES, type LoadedFlow } from '../survey/schema.js';
 import { safetyThreshold } from '../survey/score.js';
 import { buttonIntent, decodeButton, textIntent, type Expectation } from './input.js';
 import { buildLexicons, type Lexicons } from './lexicon.js';
-import { CLOSED_STATES, createFlowMachine, type EmitKind, type MachineEvent, type SayKey } from './machine.js';
+import { createFlowMachine, SETTLED_STATES, type EmitKind, type MachineEvent, type SayKey } from './machine.js';
 import { askId, bandOf, createRenderer, type Renderer } from './prompt.js';
 import { buildResponse, buildSafetySignal } from './response.js';
 import { compileSignals, type SignalMatcher } from './safety.js';
@@ -81,6 +81,7 @@ export function createEngine(bank: Bank, texts: Texts): Engine {
         return { kind: 'language' };
       case 'confirmStop':
       case 'confirmDelete':
+      case 'consent':
         return { kind: 'confirm' };
       case 'replace':
         return { kind: 'replace' };
@@ -145,6 +146,9 @@ export function createEngine(bank: Bank, texts: Texts): Engine {
         return [{ type: 'data.show', pseudonym: ctx.checkin.pseudonym }];
       case 'replace':
         return ctx.pending ? [{ type: 'checkin.replace', pending: ctx.pending }] : [];
+      case 'consentGiven':
+      case 'consentRefused':
+        return [{ type: 'followup.consent', checkinId: ctx.checkin.id, given: kind === 'consentGiven' }];
     }
   }
 
@@ -183,7 +187,7 @@ export function createEngine(bank: Bank, texts: Texts): Engine {
 
   function open(flow: LoadedFlow, state: Snapshot | undefined, checkin: CheckinInfo, now: Date, out: StepResult): Snapshot {
     const at = now.toISOString();
-    if (state && !CLOSED_STATES.includes(state.value)) {
+    if (state && !SETTLED_STATES.includes(state.value)) {
       const event: MachineEvent = state.context.checkin.id === checkin.id ? { type: 'resume', at } : { type: 'replaceAsk', pending: checkin, at };
       return run(flow, state, event, now, out);
     }

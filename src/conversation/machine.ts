@@ -20,11 +20,12 @@ export type MachineEvent =
 
 export type SayKey =
   | 'help' | 'later' | 'languageSet' | 'misunderstood' | 'stale' | 'reminder' | 'resumed' | 'noPrevious'
-  | 'required' | 'stopCancelled' | 'deleteCancelled' | 'stopped' | 'stoppedPartial' | 'thanks' | 'invalidEdit';
-export type EmitKind = 'started' | 'postponed' | 'answer' | 'completed' | 'partial' | 'delete' | 'show' | 'replace';
+  | 'required' | 'stopCancelled' | 'deleteCancelled' | 'stopped' | 'stoppedPartial' | 'thanks' | 'invalidEdit'
+  | 'followUpYes' | 'followUpNo';
+export type EmitKind = 'started' | 'postponed' | 'answer' | 'completed' | 'partial' | 'delete' | 'show' | 'replace' | 'consentGiven' | 'consentRefused';
 
 const CLOSED = ['done', 'stopped', 'expired'] as const;
-const RESUMABLE = ['intro', 'asking', 'review', 'pickEdit', ...CLOSED] as const;
+const RESUMABLE = ['intro', 'asking', 'review', 'pickEdit', 'consent', ...CLOSED] as const;
 
 export function createFlowMachine(flow: LoadedFlow): AnyStateMachine {
   const itemAt = (ctx: Ctx) => flow.items[ctx.cursor];
@@ -68,6 +69,7 @@ export function createFlowMachine(flow: LoadedFlow): AnyStateMachine {
       validEdit: ({ context, event }) => event.type === 'edit' && event.n !== undefined && event.n >= 1 && event.n <= askedItems(flow, context.answers).length,
       hasAnswers: ({ context }) => Object.values(context.answers).some((a) => a.s === 'a'),
       partialAllowed: ({ context }) => flow.allowPartial && Object.values(context.answers).some((a) => a.s === 'a'),
+      asksFollowUp: ({ context }) => context.checkin.askFollowUp === true,
     },
     actions: {
       /* Descriptors only: the engine renders them. */
@@ -163,7 +165,10 @@ export function createFlowMachine(flow: LoadedFlow): AnyStateMachine {
         entry: assign({ returnTo: null, cursor: -1, followUp: false, misses: 0 }),
         on: {
           ...menus('review'),
-          send: { target: 'done', actions: [emit('completed'), say('thanks')] },
+          send: [
+            { guard: 'asksFollowUp', target: 'consent', actions: [emit('completed'), say('thanks'), 'ask'] },
+            { target: 'done', actions: [emit('completed'), say('thanks')] },
+          ],
           edit: [
             { guard: 'validEdit', target: 'asking', actions: ['pickItem', 'ask'] },
             { target: 'pickEdit', actions: 'ask' },
@@ -209,6 +214,21 @@ export function createFlowMachine(flow: LoadedFlow): AnyStateMachine {
           no: resumeTo().map((t) => ({ ...t, actions: [assign({ resume: null, pending: null }), ...t.actions] })),
         },
       },
+      /**
+       * The response is sent; the caller asked for follow-ups (a `respondentRef`), so the bot asks whether it may
+       * write again for this case. Whatever happens here, the response stays completed: no reminder, no expiry
+       * partial, and stopping means "no".
+       */
+      consent: {
+        on: {
+          ...menus('consent'),
+          yes: { target: 'done', actions: [emit('consentGiven'), say('followUpYes')] },
+          no: { target: 'done', actions: [emit('consentRefused'), say('followUpNo')] },
+          stop: { target: 'done', actions: [emit('consentRefused'), say('followUpNo')] },
+          remind: {},
+          expire: { target: 'done' },
+        },
+      },
       done: closed('done'),
       stopped: closed('stopped'),
       expired: closed('expired'),
@@ -218,3 +238,6 @@ export function createFlowMachine(flow: LoadedFlow): AnyStateMachine {
 }
 
 export const CLOSED_STATES: readonly string[] = CLOSED;
+
+/** The response is settled (sent, stopped, expired, or sent and only consent is open): a new check-in starts afresh. */
+export const SETTLED_STATES: readonly string[] = [...CLOSED, 'consent'];

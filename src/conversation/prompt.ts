@@ -210,6 +210,8 @@ export function createRenderer(texts: Texts): Renderer {
         return choiceMenu(ctx, id, 'delete.confirm', ['yesDelete', { type: 'yes' }], ['noKeep', { type: 'no' }]);
       case 'replace':
         return choiceMenu(ctx, id, 'intro.replace', ['finishOld', { type: 'no' }], ['startNew', { type: 'yes' }]);
+      case 'consent':
+        return choiceMenu(ctx, id, 'followUp.question', ['followUpYes', { type: 'yes' }], ['followUpNo', { type: 'no' }]);
       case 'done':
         return { kind: 'message', text: t('done.already', opts(ctx)) };
       case 'stopped':
@@ -224,7 +226,7 @@ export function createRenderer(texts: Texts): Renderer {
     stale: 'misunderstood.stale', reminder: 'reminder', resumed: 'intro.resumed', noPrevious: 'misunderstood.noPrevious',
     required: 'answer.required', stopCancelled: 'stop.cancelled',
     deleteCancelled: 'delete.cancelled', stopped: 'stop.nothing', stoppedPartial: 'stop.partial', thanks: 'done.thanks',
-    invalidEdit: 'misunderstood.invalidEdit',
+    invalidEdit: 'misunderstood.invalidEdit', followUpYes: 'followUp.yes', followUpNo: 'followUp.no',
   };
 
   function say(flow: LoadedFlow, snap: Snapshot, key: SayKey): Prompt {

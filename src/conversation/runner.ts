@@ -6,7 +6,7 @@ import type { SessionStore } from '../sessions/store.js';
 import type { Bank } from '../survey/load.js';
 import type { LoadedFlow, Locale } from '../survey/schema.js';
 import type { Engine } from './engine.js';
-import { CLOSED_STATES } from './machine.js';
+import { SETTLED_STATES } from './machine.js';
 import type { EngineEvent, Input, Prompt, Snapshot, StepResult } from './types.js';
 
 /**
@@ -90,7 +90,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   }
 
   function flowFor(state: Snapshot | undefined, input: Input): LoadedFlow | undefined {
-    if (input.kind === 'open' && (!state || CLOSED_STATES.includes(state.value))) return bank.flows.get(input.checkin.flow);
+    if (input.kind === 'open' && (!state || SETTLED_STATES.includes(state.value))) return bank.flows.get(input.checkin.flow);
     return state ? flowOf(state) : bank.flows.values().next().value;
   }
 
@@ -108,7 +108,7 @@ export function createRunner(deps: RunnerDeps): Runner {
    * A timer fires at least once and may outlive what it was planned for (a cancel racing a running job, a
    * deleted or finished conversation): then it changes nothing and says nothing.
    */
-  const idleTimer = (input: Input, conv: Conversation | undefined) => input.kind === 'timer' && (!conv || CLOSED_STATES.includes(conv.snap.value));
+  const idleTimer = (input: Input, conv: Conversation | undefined) => input.kind === 'timer' && (!conv || SETTLED_STATES.includes(conv.snap.value));
 
   async function stepOnce(turn: Turn, at: Date, claimed: boolean) {
     const loaded = await store.load(turn.key);

@@ -14,6 +14,8 @@ export interface CheckinInfo {
   pseudonym: string;
   channel: string;
   locale: Locale;
+  /** The caller wants follow-ups (a `respondentRef`) and this channel can write first: ask for consent at the end. */
+  askFollowUp?: boolean;
 }
 
 /** What a respondent did, in platform-neutral form. Channels build these; the engine interprets them. */
@@ -83,6 +85,7 @@ export type EngineEvent =
   | { type: 'response.completed'; response: ResponseDocument }
   | { type: 'response.partial'; response: ResponseDocument }
   | { type: 'safety.signal'; signal: SafetySignal }
+  | { type: 'followup.consent'; checkinId: string; given: boolean }
   | { type: 'data.delete'; pseudonym: string }
   | { type: 'data.show'; pseudonym: string };
 
