@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { createEngine, type Engine } from './conversation/engine.js';
 import { createRunner, type Conversation, type Runner, type RunnerDeps } from './conversation/runner.js';
 import type { Prompt } from './conversation/types.js';
+import type { Locale } from './survey/schema.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createTexts, type Texts } from './i18n.js';
 import { createPseudonymiser, type Pseudonymise } from './pseudonym.js';
@@ -22,8 +23,16 @@ import { loadBank, type Bank } from './survey/load.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Sends prompts to a conversation the bot was not answering (reminders, proactive check-ins), per channel. */
-export type Outbound = (key: string, prompts: Prompt[]) => Promise<void>;
+/** How a channel writes first in a conversation (reminders, follow-up check-ins); registered per key prefix. */
+export interface Outbound {
+  /**
+   * Says prompts in a conversation the bot was not answering; `about` names the check-in they open. `unreachable`:
+   * the channel no longer knows the conversation, or the person blocked the bot.
+   */
+  send(key: string, prompts: Prompt[], about?: { checkinId: string; lng: Locale }): Promise<'sent' | 'unreachable'>;
+  /** Keeps what the channel needs to write to this conversation for at least `seconds` (consent to follow-ups). */
+  keep(key: string, seconds: number): Promise<void>;
+}
 
 export interface Core {
   config: Config;
@@ -38,7 +47,7 @@ export interface Core {
   pseudonymise: Pseudonymise;
   redis?: Redis;
   sinkDescription: string;
-  /** Channels register a sender for their key prefix ("tg", "teams", "web"): `outbound.set('tg', send)`. */
+  /** Channels that can write first register for their key prefix ("tg", "teams"): `outbound.set('tg', {send, keep})`. */
   outbound: Map<string, Outbound>;
   close(): Promise<void>;
 }
@@ -82,8 +91,8 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
   /** A fired timer is a turn like any other; what it says (a reminder) goes out through the channel's sender. */
   const onTimer = async (key: string, kind: 'reminder' | 'expire') => {
     const { prompts } = await runner!.handle({ key, input: { kind: 'timer', timer: kind } });
-    const send = outbound.get(key.slice(0, key.indexOf(':')));
-    if (send && prompts.length) await send(key, prompts);
+    const channel = outbound.get(key.slice(0, key.indexOf(':')));
+    if (channel && prompts.length) await channel.send(key, prompts);
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });
   runner = createRunner({ bank, engine, texts, store, delivery, timers, log, timerScale: config.TIMER_SCALE, onEvents: opts.onEvents });

@@ -45,6 +45,8 @@ const Env = z
     DELIVERY_RETRY_DELAYS_MS: list.pipe(z.array(z.string().regex(/^\d+$/, 'DELIVERY_RETRY_DELAYS_MS must be comma-separated milliseconds').transform(Number))).optional(),
     CHECKIN_API_TOKENS: list.pipe(z.array(z.string().min(24, 'each CHECKIN_API_TOKENS token needs at least 24 characters'))).optional(),
     PSEUDONYM_KEY: z.string().min(32, 'PSEUDONYM_KEY needs at least 32 characters').optional(),
+    /** How long consent to follow-ups keeps a way to reach a respondent (milestones come months apart). */
+    FOLLOWUP_TTL_DAYS: z.coerce.number().int('FOLLOWUP_TTL_DAYS must be whole days').min(1, 'FOLLOWUP_TTL_DAYS must be at least 1').max(1100, 'FOLLOWUP_TTL_DAYS must be at most 1100 (about 3 years)').default(400),
     DEFAULT_LOCALE: z.enum(LOCALES).default('nl'),
     DATA_DIR: z.string().default('data'),
     /** Shrinks every flow timer (reminders, lifetime) by this factor, so tests and drills see them fire in seconds. */

@@ -21,7 +21,10 @@ async function main(): Promise<number> {
   let wiring: CheckinsWiring | undefined;
   const core = await createCore(config, log, { onEvents: async (key, events, state) => wiring?.onEvents(key, events, state) });
   wiring = createCheckinsFor(core);
-  if (process.argv.includes('--chat')) return chat(core);
+  if (process.argv.includes('--chat')) {
+    await wiring.close();
+    return chat(core);
+  }
   return serve(core, wiring);
 }
 
@@ -60,6 +63,7 @@ async function serve(core: Core, wiring: CheckinsWiring): Promise<number> {
   await telegram?.stop();
   await teams?.stop();
   await app.close();
+  await wiring.close();
   await core.close();
   return 0;
 }

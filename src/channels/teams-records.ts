@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
  * - `card`: the last question card sent (its activity id, what it asked and its text), so that after an answer
  *   the card can be replaced by one that shows the answer and has no buttons left to press.
  * Redis: one hash `fb:{<conversation key>}:teams` (the conversation's hash tag, so it lives in the same Cluster
- * slot as its state), fields `ref` and `card`, with a TTL renewed whenever the person writes. A respondent's
+ * slot as its state), fields `ref` and `card`, with a TTL renewed whenever the person writes
+ * (never shortened: consent to follow-ups may have set a longer one). A respondent's
  * `/wis` deletes it. Without Redis: a map in this process, with the same TTL.
  */
 
@@ -31,6 +32,8 @@ export interface TeamsRecords {
   get(key: string): Promise<TeamsRecord>;
   setRef(key: string, ref: Record<string, unknown>): Promise<void>;
   setCard(key: string, card: LastCard | null): Promise<void>;
+  /** Keeps the record at least `seconds` from now (consent to follow-ups); later writes never shorten that. */
+  keep(key: string, seconds: number): Promise<void>;
   delete(key: string): Promise<void>;
 }
 
@@ -45,13 +48,16 @@ export function redisTeamsRecords(redis: Redis, ttlSeconds = RECORD_TTL_SECONDS)
       return { ...(ref ? { ref: JSON.parse(ref) as Record<string, unknown> } : {}), ...(card ? { card: JSON.parse(card) as LastCard } : {}) };
     },
     async setRef(key, ref) {
-      await redis.multi().hset(name(key), 'ref', JSON.stringify(ref)).expire(name(key), ttlSeconds).exec();
+      await redis.multi().hset(name(key), 'ref', JSON.stringify(ref)).expire(name(key), ttlSeconds, 'NX').expire(name(key), ttlSeconds, 'GT').exec();
     },
     async setCard(key, card) {
       const tx = redis.multi();
       if (card) tx.hset(name(key), 'card', JSON.stringify(card));
       else tx.hdel(name(key), 'card');
-      await tx.expire(name(key), ttlSeconds).exec();
+      await tx.expire(name(key), ttlSeconds, 'NX').expire(name(key), ttlSeconds, 'GT').exec();
+    },
+    async keep(key, seconds) {
+      await redis.expire(name(key), seconds, 'GT');
     },
     async delete(key) {
       await redis.del(name(key));
@@ -67,8 +73,9 @@ export function memoryTeamsRecords(ttlSeconds = RECORD_TTL_SECONDS, now: () => n
     if (r && r.until <= now()) map.delete(key);
     return r && r.until > now() ? r : undefined;
   };
-  const touch = (key: string, patch: (r: TeamsRecord) => TeamsRecord) => {
-    map.set(key, { ...patch(live(key) ?? {}), until: now() + ttlSeconds * 1000 });
+  const touch = (key: string, patch: (r: TeamsRecord) => TeamsRecord, seconds = ttlSeconds) => {
+    const r = live(key);
+    map.set(key, { ...patch(r ?? {}), until: Math.max(r?.until ?? 0, now() + seconds * 1000) });
   };
   return {
     async get(key) {
@@ -80,6 +87,9 @@ export function memoryTeamsRecords(ttlSeconds = RECORD_TTL_SECONDS, now: () => n
     },
     async setCard(key, card) {
       touch(key, ({ card: _old, ...r }) => (card ? { ...r, card } : r));
+    },
+    async keep(key, seconds) {
+      if (live(key)) touch(key, (r) => r, seconds);
     },
     async delete(key) {
       map.delete(key);

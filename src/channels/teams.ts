@@ -239,21 +239,26 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     await adapter.continueConversationAsync(appId, ref as Partial<ConversationReference>, (ctx) => say(ioOf(ctx)));
   }
 
-  /** Reminders and other prompts the bot says first (`core.outbound`). */
-  core.outbound.set('teams', async (key, prompts) => {
-    const { ref } = await records.get(key);
-    if (!ref) {
-      log.warn({ key }, 'teams: no conversation reference to write to');
-      return;
-    }
-    const conv = (await core.store.load(key))?.state.snap.context;
-    try {
-      await continueWith(ref, (io) => speaker.say(key, io, prompts, [], conv?.lng ?? config.DEFAULT_LOCALE));
-    } catch (err) {
-      if (!isUnreachable(err)) throw err;
-      log.warn({ key, status: statusOf(err) }, 'teams: respondent unreachable');
-      if (conv && checkins) await checkins.markUnreachable(conv.checkin.id);
-    }
+  /** Reminders and follow-ups the bot says first (`core.outbound`). */
+  core.outbound.set('teams', {
+    async send(key, prompts) {
+      const { ref } = await records.get(key);
+      if (!ref) {
+        log.warn({ key }, 'teams: no conversation reference to write to');
+        return 'unreachable';
+      }
+      const conv = (await core.store.load(key))?.state.snap.context;
+      try {
+        await continueWith(ref, (io) => speaker.say(key, io, prompts, [], conv?.lng ?? config.DEFAULT_LOCALE));
+        return 'sent';
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        log.warn({ key, status: statusOf(err) }, 'teams: respondent unreachable');
+        if (conv && checkins) await checkins.markUnreachable(conv.checkin.id);
+        return 'unreachable';
+      }
+    },
+    keep: (key, seconds) => records.keep(key, seconds),
   });
 
   async function deliverCheckin(checkin: Checkin, aadObjectId: string): Promise<ProactiveOutcome> {

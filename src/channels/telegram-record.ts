@@ -17,7 +17,12 @@ export interface ChatRecord {
   blocked?: boolean;
   /** The last question sent: its message id, what it asks, its text, and whether its keyboard is still on. */
   last?: { id: number; ask: string; text: string; open: boolean };
+  /** Epoch seconds: consent to follow-ups keeps the record (and so the chat id) at least until then. */
+  keepUntil?: number;
 }
+
+/** Seconds the record lives after a write: the conversation's time, or longer while consent keeps it. */
+const ttlOf = (record: ChatRecord, ttlSeconds: number, nowMs: number) => Math.max(ttlSeconds, Math.ceil((record.keepUntil ?? 0) - nowMs / 1000));
 
 export interface ChatRecords {
   get(key: string): Promise<ChatRecord | undefined>;
@@ -33,7 +38,7 @@ export function redisChatRecords(redis: Redis, ttlSeconds: number, prefix = 'fb'
       return raw ? (JSON.parse(raw) as ChatRecord) : undefined;
     },
     async put(key, record) {
-      await redis.set(k(key), JSON.stringify(record), 'EX', ttlSeconds);
+      await redis.set(k(key), JSON.stringify(record), 'EX', ttlOf(record, ttlSeconds, Date.now()));
     },
     async delete(key) {
       await redis.del(k(key));
@@ -58,7 +63,7 @@ export function memoryChatRecords(ttlSeconds: number, now: () => number = Date.n
     },
     async put(key, record) {
       if (++writes % 1000 === 0) sweep();
-      map.set(key, { record: structuredClone(record), until: now() + ttlSeconds * 1000 });
+      map.set(key, { record: structuredClone(record), until: now() + ttlOf(record, ttlSeconds, now()) * 1000 });
     },
     async delete(key) {
       map.delete(key);

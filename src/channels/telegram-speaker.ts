@@ -42,8 +42,10 @@ export interface Said {
 export interface Speaker {
   /** A turn's output to a chat the respondent is writing from (clears a previous block). */
   reply(key: string, chat: number, said: Said): Promise<void>;
-  /** Prompts to a chat the bot was not answering (reminders): only to a known, unblocked chat. */
-  push(key: string, prompts: Prompt[]): Promise<void>;
+  /** Prompts to a chat the bot was not answering (reminders, follow-ups): only to a known, unblocked chat. */
+  push(key: string, prompts: Prompt[], about?: { checkinId: string; lng: Locale }): Promise<'sent' | 'unreachable'>;
+  /** Keeps the chat's record at least `seconds` from now (consent to follow-ups). */
+  keep(key: string, seconds: number): Promise<void>;
   /** The user blocked the bot (seen as `my_chat_member` or a 403). */
   blocked(key: string, chat: number): Promise<void>;
   unblocked(key: string, chat: number): Promise<void>;
@@ -143,12 +145,21 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
         if (said.events?.some((e) => e.type === 'data.delete')) return 'delete';
       });
     },
-    async push(key, prompts) {
+    async push(key, prompts, about) {
       const known = await records.get(key);
-      if (!known || known.blocked) return;
+      if (!known || known.blocked) return 'unreachable';
+      let said = false;
       await withRecord(key, known.chat, async (rec) => {
-        if (!rec.blocked) await send(rec, prompts);
+        if (about) Object.assign(rec, { checkinId: about.checkinId, lng: about.lng });
+        if (rec.blocked) return;
+        await send(rec, prompts);
+        said = !rec.blocked;
       });
+      return said ? 'sent' : 'unreachable';
+    },
+    async keep(key, seconds) {
+      const known = await records.get(key);
+      if (known) await withRecord(key, known.chat, async (rec) => void (rec.keepUntil = Math.max(rec.keepUntil ?? 0, Math.ceil(Date.now() / 1000) + seconds)));
     },
     blocked: (key, chat) => withRecord(key, chat, (rec) => markBlocked(key, rec)),
     unblocked: (key, chat) => withRecord(key, chat, async (rec) => void (rec.blocked = false)),

@@ -177,7 +177,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
       }
     });
   }
-  core.outbound.set('tg', (key, prompts) => speaker.push(key, prompts));
+  core.outbound.set('tg', { send: (key, prompts, about) => speaker.push(key, prompts, about), keep: (key, seconds) => speaker.keep(key, seconds) });
 
   async function setCommands(): Promise<void> {
     await bot.api.setMyCommands(commandMenu(texts, defaultLocale));

@@ -77,8 +77,9 @@ async function main(): Promise<void> {
   const bank = loadBank({ flowDirs: [`${ROOT}flows`], localeDirs: [`${ROOT}locales`] });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
   try {
-    const { checkins } = createCheckinsFor({ config, bank, redis, log });
-    process.exitCode = await runCheckinCli(process.argv.slice(2), { checkins, durable: redis !== undefined, out: (line) => process.stdout.write(`${line}\n`) });
+    const wiring = createCheckinsFor({ config, bank, redis, log });
+    process.exitCode = await runCheckinCli(process.argv.slice(2), { checkins: wiring.checkins, durable: redis !== undefined, out: (line) => process.stdout.write(`${line}\n`) });
+    await wiring.close();
   } finally {
     redis?.disconnect();
   }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../app.js';
 import type { EngineEvent, Snapshot } from '../conversation/types.js';
+import { createFollowUpDelivery, createFollowUpSchedule } from './followups.js';
 import { MemoryCheckinStore } from './memory-store.js';
+import { memoryReachStore, redisReachStore } from './reach.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import { RedisCheckinStore } from './redis-store.js';
 import { registerCheckinRoutes } from './routes.js';
@@ -20,11 +22,21 @@ export interface CheckinsWiring {
   onEvents(key: string, events: EngineEvent[], state: Snapshot | undefined): Promise<void>;
   /** Registers the `/v1/checkins` routes when `CHECKIN_API_TOKENS` is set; returns whether it did. */
   registerRoutes(app: FastifyInstance): boolean;
+  /** Stops the follow-up worker and queue. */
+  close(): Promise<void>;
 }
 
-export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' | 'log'>): CheckinsWiring {
-  const { config, bank, redis, log } = core;
+/**
+ * With the runner and the channels' outbound senders (the bot), this process also delivers due follow-ups;
+ * without them (the CLI) it only plans them, and a running bot delivers.
+ */
+export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' | 'log'> & Partial<Pick<Core, 'runner' | 'outbound'>>): CheckinsWiring {
+  const { config, bank, redis, log, runner, outbound } = core;
   const limiter = createRateLimiter({ redis });
+  let deliver: ((id: string) => Promise<void>) | undefined;
+  const schedule = createFollowUpSchedule({ redis, log, ...(runner && outbound ? { deliver: (id: string) => deliver!(id) } : {}) });
+  const ttlSeconds = config.FOLLOWUP_TTL_DAYS * 24 * 3600;
+  const prefixOf = (key: string) => key.slice(0, key.indexOf(':'));
   const checkins = createCheckins({
     store: redis ? new RedisCheckinStore({ redis }) : new MemoryCheckinStore(),
     bank,
@@ -33,7 +45,16 @@ export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' |
     publicUrl: config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`,
     secret: config.PSEUDONYM_KEY,
     redeemLimits: { limiter },
+    followUps: {
+      reach: redis ? redisReachStore(redis) : memoryReachStore(),
+      ttlSeconds,
+      // The CLI has no channels: it plans follow-ups for the bot, which knows its own.
+      canWriteFirst: (key) => outbound?.has(prefixOf(key)) ?? false,
+      keep: async (key, seconds) => outbound?.get(prefixOf(key))?.keep(key, seconds),
+      schedule: (id, when) => schedule.at(id, when),
+    },
   });
+  if (runner && outbound) deliver = createFollowUpDelivery({ checkins, runner, outbound, log });
   return {
     checkins,
     limiter,
@@ -49,5 +70,6 @@ export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' |
       if (tokens.length) registerCheckinRoutes(app, { checkins, tokens, rateLimit: { limiter } });
       return tokens.length > 0;
     },
+    close: () => schedule.close(),
   };
 }

@@ -40,8 +40,10 @@ export interface Checkin {
   /** Pseudonymised conversation key it was bound to on redemption. */
   boundTo: string | null;
   respondentRef: string | null;
-  /** Accepted and stored for proactive follow-ups, which are not delivered yet. */
+  /** When a direct follow-up is said; its invite expires `expiresInHours` after that. */
   sendAt: string | null;
+  /** `direct`: consent for this `respondentRef` and case is on record, the bot writes first (at `sendAt`). */
+  delivery: 'direct' | 'invite';
 }
 
 /** Where a respondent opens the check-in; `telegramLink` is null when the bot's username is unknown. */

@@ -92,7 +92,7 @@ async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
 }
 
 const SCALARS = ['id', 'flow', 'caseRef', 'role', 'ageBand', 'workerFirstName', 'locale', 'status', 'sealedToken', 'createdAt',
-  'expiresAt', 'boundTo', 'respondentRef', 'sendAt', 'fingerprint'] as const satisfies readonly (keyof CheckinRecord)[];
+  'expiresAt', 'boundTo', 'respondentRef', 'sendAt', 'delivery', 'fingerprint'] as const satisfies readonly (keyof CheckinRecord)[];
 
 /** Flat hash fields; a null is an absent field, so `HSETNX`-style checks in Lua see "not set". */
 function toHash(record: CheckinRecord): Record<string, string> {

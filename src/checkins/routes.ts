@@ -105,5 +105,6 @@ function view(c: Checkin) {
   return {
     id: c.id, flow: c.flow, caseRef: c.caseRef, respondent: { role: c.role, ageBand: c.ageBand }, locale: c.locale, status: c.status,
     createdAt: c.createdAt, expiresAt: c.expiresAt, history: c.history, respondentRef: c.respondentRef, sendAt: c.sendAt,
+    delivery: c.delivery,
   };
 }

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { CheckinInfo, EngineEvent, Snapshot } from '../conversation/types.js';
 import type { Bank } from '../survey/load.js';
 import type { Locale } from '../survey/schema.js';
 import { inviteLinks, trimSlash } from './links.js';
 import type { Checkin, CheckinRequest, Checkins, CheckinStatus, RedeemResult } from './port.js';
+import type { ReachStore } from './reach.js';
 import { createRateLimiter, type RateLimiter, type Rule } from './rate-limit.js';
 import { CheckinBody, fieldErrors } from './request.js';
 import { isFinal, type CheckinRecord, type CheckinStore } from './store.js';
@@ -41,11 +42,30 @@ export interface CheckinsOptions {
   secret?: string;
   /** Defaults to counters in this process. */
   redeemLimits?: RedeemLimits;
+  /** Follow-ups by `respondentRef`; without them a `respondentRef` is only stored and there is only the invite. */
+  followUps?: FollowUpOptions;
+}
+
+export interface FollowUpOptions {
+  reach: ReachStore;
+  /** `FOLLOWUP_TTL_DAYS`: how long consent keeps a way to reach the respondent. */
+  ttlSeconds: number;
+  /** Whether the bot can write first in this conversation (Telegram, Teams; not the web chat). */
+  canWriteFirst(conversationKey: string): boolean;
+  /** Keeps the channel's address of the conversation at least this long (consent outlives the conversation). */
+  keep(conversationKey: string, seconds: number): Promise<void>;
+  /** Plans the direct delivery of a check-in. */
+  schedule(id: string, when: Date): Promise<void>;
 }
 
 export interface CheckinsService extends Checkins {
   /** Base of the web links and of the API's own URLs. */
   readonly baseUrl: string;
+  /**
+   * A due follow-up: binds it to the conversation its `respondentRef` has consent for and returns what the runner
+   * opens there; undefined when consent is gone (withdrawn, `/wis`, expired) or the check-in is no longer open.
+   */
+  openDirect(id: string): Promise<{ key: string; info: CheckinInfo } | undefined>;
 }
 
 /** A request that cannot become a check-in: one message per field path. */
@@ -71,7 +91,7 @@ const MIN_GRACE_SECONDS = 30 * 24 * HOUR;
 const DEFAULT_REDEEM_LIMITS = { perConversation: { limit: 10, windowSeconds: HOUR }, perIp: { limit: 30, windowSeconds: HOUR } };
 
 /** The conversation's final state tells how it ended, even when no event said so (a stop without partial). */
-const OUTCOME_OF_STATE: Record<string, CheckinStatus | undefined> = { done: 'completed', stopped: 'declined', expired: 'expired' };
+const OUTCOME_OF_STATE: Record<string, CheckinStatus | undefined> = { done: 'completed', consent: 'completed', stopped: 'declined', expired: 'expired' };
 
 export function createCheckins(opts: CheckinsOptions): CheckinsService {
   const { store, bank, defaultLocale } = opts;
@@ -82,6 +102,15 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
     limiter: opts.redeemLimits?.limiter ?? createRateLimiter(),
     perConversation: opts.redeemLimits?.perConversation ?? DEFAULT_REDEEM_LIMITS.perConversation,
     perIp: opts.redeemLimits?.perIp ?? DEFAULT_REDEEM_LIMITS.perIp,
+  };
+
+  const followUps = opts.followUps;
+  /** `respondentRef` is the caller's; only its keyed hash is a key. */
+  const refHash = (ref: string) => createHmac('sha256', opts.secret ?? 'feedbackbot').update(`respondentRef\n${ref}`).digest('base64url');
+  /** Where consent for this reference and case lets the bot write, if anywhere. */
+  const reachOf = async (ref: string | null, caseRef: string | null) => {
+    const reach = ref === null || !followUps ? undefined : await followUps.reach.get(refHash(ref));
+    return reach && reach.caseRef === caseRef ? reach : undefined;
   };
 
   /** Seconds a conversation on this flow may live (its lifetime plus the runner's day of grace). */
@@ -122,22 +151,27 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
 
   async function create(req: CheckinRequest, client: string) {
     const body = validate(req);
-    const at = now();
+    const created = now();
+    // A planned follow-up's invite runs from when it is sent.
+    const at = body.sendAt && Date.parse(body.sendAt) > created.getTime() ? new Date(body.sendAt) : created;
     const hours = body.expiresInHours ?? DEFAULT_EXPIRES_IN_HOURS;
     const locale = body.locale ?? defaultLocale;
     const token = newToken();
     const { flow, caseRef, respondent, worker, respondentRef, sendAt } = body;
     const fingerprint = sha256(JSON.stringify([flow, caseRef, respondent.role, respondent.ageBand, worker?.firstName, locale, hours, respondentRef, sendAt]));
+    const direct = (await reachOf(respondentRef ?? null, caseRef)) !== undefined;
     const record: CheckinRecord = {
       id: newCheckinId(), flow, caseRef, role: respondent.role, ageBand: respondent.ageBand ?? null,
       workerFirstName: worker?.firstName ?? null, locale, status: 'created', sealedToken: sealer.seal(token),
-      createdAt: at.toISOString(), expiresAt: new Date(at.getTime() + hours * HOUR * 1000).toISOString(),
-      history: { created: at.toISOString() }, boundTo: null, respondentRef: respondentRef ?? null, sendAt: sendAt ?? null, fingerprint,
+      createdAt: created.toISOString(), expiresAt: new Date(at.getTime() + hours * HOUR * 1000).toISOString(),
+      history: { created: created.toISOString() }, boundTo: null, respondentRef: respondentRef ?? null, sendAt: sendAt ?? null,
+      delivery: direct ? 'direct' : 'invite', fingerprint,
     };
-    const ttl = hours * HOUR + Math.max(MIN_GRACE_SECONDS, conversationSeconds(flow));
+    const ttl = Math.ceil((at.getTime() - created.getTime()) / 1000) + hours * HOUR + Math.max(MIN_GRACE_SECONDS, conversationSeconds(flow));
     const idempotency = body.idempotencyKey === undefined ? undefined : sha256(`${client}\n${body.idempotencyKey}`);
     const saved = await store.create(record, sha256(token), ttl, idempotency);
     if (!saved.created && saved.record.fingerprint !== fingerprint) throw new IdempotencyConflictError();
+    if (saved.created && direct) await followUps!.schedule(record.id, at);
     return { checkin: toCheckin(saved.record), created: saved.created };
   }
 
@@ -161,6 +195,11 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
       id: checkin.id, flow: checkin.flow, caseRef: checkin.caseRef, role: checkin.role, ageBand: checkin.ageBand,
       worker: checkin.workerFirstName, pseudonym: by.pseudonym, channel: by.channel, locale: checkin.locale,
     };
+    if (record.respondentRef !== null && followUps?.canWriteFirst(by.conversationKey)) {
+      // Consent already on record for this conversation is not asked again; /wis withdraws it.
+      const known = await reachOf(record.respondentRef, record.caseRef);
+      if (known?.conversationKey !== by.conversationKey) info.askFollowUp = true;
+    }
     return { ok: true, checkin: { ...checkin, boundTo: by.conversationKey }, info };
   }
 
@@ -187,7 +226,8 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
       else if (e.type === 'data.delete') {
         await declineCurrent(key, at);
         await store.clearCurrent(key);
-      } else if (e.type === 'checkin.opened') {
+        await followUps?.reach.forget(key);
+      } else if (e.type === 'followup.consent' && state) await consent(key, e.checkinId, e.given, state, at); else if (e.type === 'checkin.opened') {
         await store.move(e.checkinId, 'opened', at);
         await store.setCurrent(key, e.checkinId, conversationSeconds(state?.context.flow.id ?? ''));
       } else if (e.type === 'checkin.started') await store.move(e.checkinId, 'in_progress', at);
@@ -196,13 +236,36 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
     if (outcome) await store.move(state.context.checkin.id, outcome, at);
   };
 
+  /** "Yes" keeps how to reach this conversation under the check-in's reference; "no" withdraws earlier consent. */
+  async function consent(key: string, checkinId: string, given: boolean, state: Snapshot, at: string): Promise<void> {
+    const record = await store.get(checkinId);
+    if (!followUps || !record?.respondentRef) return;
+    const hash = refHash(record.respondentRef);
+    if (!given) {
+      if ((await followUps.reach.get(hash))?.conversationKey === key) await followUps.reach.drop(hash);
+      return;
+    }
+    const { pseudonym, channel } = state.context.checkin;
+    await followUps.reach.put(hash, { conversationKey: key, pseudonym, channel, caseRef: record.caseRef, at }, followUps.ttlSeconds);
+    await followUps.keep(key, followUps.ttlSeconds);
+  }
+
+  async function openDirect(id: string): Promise<{ key: string; info: CheckinInfo } | undefined> {
+    const record = CHECKIN_ID.test(id) ? await store.get(id) : undefined;
+    const reach = record && (await reachOf(record.respondentRef, record.caseRef));
+    const token = reach && sealer.open(record.sealedToken);
+    if (!reach || !token) return undefined;
+    const r = await attempt(token, { conversationKey: reach.conversationKey, pseudonym: reach.pseudonym, channel: reach.channel });
+    return r.ok ? { key: reach.conversationKey, info: r.info } : undefined;
+  }
+
   async function markUnreachable(id: string): Promise<void> {
     const checkin = await get(id);
     if (checkin && !isFinal(checkin.status)) await store.move(id, 'unreachable', now().toISOString());
   }
 
   return {
-    baseUrl, create, get, redeem, onEvents, markUnreachable,
+    baseUrl, create, get, redeem, onEvents, markUnreachable, openDirect,
     invite: (checkin) => (checkin.token === null ? null : inviteLinks(checkin.token, { botUsername: opts.botUsername, baseUrl })),
   };
 }

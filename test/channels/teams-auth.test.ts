@@ -55,7 +55,7 @@ const keyOf = (user: string) => `teams:${h.core.pseudonymise('teams', user)}`;
 /** Whether the channel kept a conversation reference: only then can it write first (a reminder). */
 async function canWriteFirst(user: string): Promise<boolean> {
   const before = h.connector.activities.length;
-  await h.core.outbound.get('teams')!(keyOf(user), [{ kind: 'message', text: 'Herinnering' }]);
+  await h.core.outbound.get('teams')!.send(keyOf(user), [{ kind: 'message', text: 'Herinnering' }]);
   return h.connector.activities.length > before;
 }
 

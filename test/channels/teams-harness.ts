@@ -70,6 +70,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     async close() {
       await channel.stop();
       await app.close();
+      await wiring.close();
       await core.close();
       await connector.close();
     },

@@ -296,7 +296,7 @@ describe('Teams channel: writing first, and forgetting', () => {
     await post(h, message(h, user, { text: `start ${checkin.token}` }));
     const intro = lastCard(h, user)!;
     h.connector.clear();
-    const send = h.core.outbound.get('teams')!;
+    const { send } = h.core.outbound.get('teams')!;
     await send(keyOf(user), [{ kind: 'question', text: 'Zullen we beginnen?', ask: 'intro', rev: 1, buttons: [[{ label: 'Start', data: '1|intro|st' }]] }]);
     expect(h.connector.activities.map((a) => a.kind)).toEqual(['update', 'reply']);
     expect(h.connector.activities[0]).toMatchObject({ activityId: intro.id });
@@ -318,7 +318,7 @@ describe('Teams channel: writing first, and forgetting', () => {
     expect(await h.core.redis!.exists(`fb:{${keyOf(user)}}:teams`)).toBe(0);
     expect(await h.core.store.load(keyOf(user))).toBeUndefined();
     h.connector.clear();
-    await h.core.outbound.get('teams')!(keyOf(user), [{ kind: 'message', text: 'Herinnering' }]);
+    await h.core.outbound.get('teams')!.send(keyOf(user), [{ kind: 'message', text: 'Herinnering' }]);
     expect(h.connector.requests).toEqual([]);
   });
 

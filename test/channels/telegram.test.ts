@@ -306,7 +306,7 @@ describe('Telegram: robustness', () => {
 
     const key = `tg:${h.core.pseudonymise('telegram', u.id)}`;
     const at = u.messages().length;
-    await h.core.outbound.get('tg')!(key, [{ kind: 'message', text: long }]);
+    await h.core.outbound.get('tg')!.send(key, [{ kind: 'message', text: long }]);
     const parts = u.texts(at);
     expect(parts).toHaveLength(3);
     for (const p of parts) expect(p.length).toBeLessThanOrEqual(4096);
@@ -334,7 +334,7 @@ describe('Telegram: flood waits, blocked users, failed saves', () => {
     const key = `tg:${h.core.pseudonymise('telegram', u.id)}`;
     await new Promise((r) => setTimeout(r, 500)); // let the burst allowance refill
     const from = h.api.callsOf('sendMessage').length;
-    await h.core.outbound.get('tg')!(key, ['1', '2', '3', '4', '5'].map((text) => ({ kind: 'message' as const, text })));
+    await h.core.outbound.get('tg')!.send(key, ['1', '2', '3', '4', '5'].map((text) => ({ kind: 'message' as const, text })));
     const sent = h.api.callsOf('sendMessage').slice(from).filter((c) => c.params.chat_id === u.id);
     expect(sent.map((c) => c.params.text)).toEqual(['1', '2', '3', '4', '5']);
     expect(sent[4]!.at - sent[2]!.at).toBeGreaterThanOrEqual(190);
@@ -349,7 +349,7 @@ describe('Telegram: flood waits, blocked users, failed saves', () => {
     expect(attempts).toHaveLength(1);
     const key = `tg:${h.core.pseudonymise('telegram', u.id)}`;
     const calls = h.api.calls.length;
-    await h.core.outbound.get('tg')!(key, [{ kind: 'message', text: 'herinnering' }]);
+    await h.core.outbound.get('tg')!.send(key, [{ kind: 'message', text: 'herinnering' }]);
     expect(h.api.calls.length).toBe(calls);
     h.api.unblockChat(u.id);
   });
@@ -360,10 +360,10 @@ describe('Telegram: flood waits, blocked users, failed saves', () => {
     expect((await h.checkins.get(checkinId))!.status).toBe('unreachable');
     const key = `tg:${h.core.pseudonymise('telegram', u.id)}`;
     const calls = h.api.calls.length;
-    await h.core.outbound.get('tg')!(key, [{ kind: 'message', text: 'herinnering' }]);
+    await h.core.outbound.get('tg')!.send(key, [{ kind: 'message', text: 'herinnering' }]);
     expect(h.api.calls.length).toBe(calls);
     await u.press('st');
-    await h.core.outbound.get('tg')!(key, [{ kind: 'message', text: 'herinnering' }]);
+    await h.core.outbound.get('tg')!.send(key, [{ kind: 'message', text: 'herinnering' }]);
     expect(u.texts().at(-1)).toBe('herinnering');
   });
 

@@ -53,6 +53,7 @@ export async function startWeb(opts: { redisDb?: number; limits?: WebChannelOpti
     },
     async close() {
       await app.close();
+      await wiring.close();
       await core.close();
     },
   };

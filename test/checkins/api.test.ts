@@ -111,14 +111,16 @@ describe('validation', () => {
 
 describe('a new check-in', () => {
   it('201 with id, status, expiry and the invite: a 192-bit token, the deep link, the web link and the QR route', async () => {
-    const res = await call('POST', '/v1/checkins', { body: { ...parent, respondentRef: 'R-1', sendAt: '2026-12-01T09:00:00Z' } });
+    const sendAt = new Date(Date.now() + 2 * 86400_000).toISOString();
+    const res = await call('POST', '/v1/checkins', { body: { ...parent, respondentRef: 'R-1', sendAt } });
     expect(res.status).toBe(201);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const { id, invite, status, createdAt, expiresAt } = res.json;
     expect(id).toMatch(/^chk_[A-Za-z0-9_-]{16}$/);
     expect(res.headers.get('location')).toBe(`${PUBLIC_URL}/v1/checkins/${id}`);
     expect(status).toBe('created');
-    expect(Date.parse(expiresAt) - Date.parse(createdAt)).toBe(168 * 3600_000);
+    expect(Date.parse(createdAt)).toBeLessThan(Date.parse(sendAt));
+    expect(Date.parse(expiresAt) - Date.parse(sendAt)).toBe(168 * 3600_000); // a planned check-in runs from sendAt
     expect(invite.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(Buffer.from(invite.token, 'base64url')).toHaveLength(24);
     expect(invite).toEqual({
@@ -128,7 +130,7 @@ describe('a new check-in', () => {
       qrSvg: `${PUBLIC_URL}/v1/checkins/${id}/qr.svg`,
     });
     expect(res.json.respondentRef).toBe('R-1');
-    expect(res.json.sendAt).toBe('2026-12-01T09:00:00Z');
+    expect(res.json.sendAt).toBe(sendAt);
   });
 
   it('GET shows status and timestamps, never the token, the worker\'s name or the bound conversation', async () => {
@@ -137,7 +139,9 @@ describe('a new check-in', () => {
     expect(got.json).toEqual({
       id: made.id, flow: 'parent-checkin', caseRef: 'ABC123', respondent: { role: 'parent', ageBand: null }, locale: 'fr', status: 'created',
       createdAt: made.createdAt, expiresAt: made.expiresAt, history: { created: made.createdAt }, respondentRef: null, sendAt: null,
+      delivery: 'invite',
     });
+    expect(Date.parse(made.expiresAt) - Date.parse(made.createdAt)).toBe(2 * 3600_000);
     expect(got.text).not.toContain(made.invite.token);
     expect(got.text).not.toContain('Anna');
   });

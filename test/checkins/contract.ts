@@ -15,7 +15,7 @@ export function record(over: Partial<CheckinRecord> = {}): CheckinRecord {
     id: `chk_${randomUUID().replaceAll('-', '').slice(0, 16)}`, flow: 'parent-checkin', caseRef: 'CASE 1/2', role: 'parent', ageBand: null,
     workerFirstName: 'Anna', locale: 'nl', status: 'created', sealedToken: 'sealed', createdAt: '2026-11-01T10:00:00.000Z',
     expiresAt: '2026-11-08T10:00:00.000Z', history: { created: '2026-11-01T10:00:00.000Z' }, boundTo: null, respondentRef: null,
-    sendAt: null, fingerprint: 'fp', ...over,
+    sendAt: null, delivery: 'invite', fingerprint: 'fp', ...over,
   };
 }
 

@@ -85,6 +85,7 @@ export async function startHarness(): Promise<Harness> {
     core, wiring, app, base, tokens,
     async close() {
       await app.close();
+      await wiring.close();
       await core.close();
     },
   };

@@ -33,7 +33,10 @@ export function timerCases(): void {
         DATA_DIR: mkdtempSync(join(tmpdir(), 'fb-timers-')), PSEUDONYM_KEY: 'k'.repeat(32),
       });
       core = await createCore(config, pino({ level: 'silent' }), { flowDirs: ['flows', 'test/fixtures/flows'], localeDirs: ['locales', 'test/fixtures/locales'] });
-      core.outbound.set('tg', async (key, prompts) => void sent.set(key, [...(sent.get(key) ?? []), prompts]));
+      core.outbound.set('tg', {
+        send: async (key, prompts) => (sent.set(key, [...(sent.get(key) ?? []), prompts]), 'sent'),
+        keep: async () => {},
+      });
     });
     afterAll(() => core?.close());
 

@@ -1,0 +1,93 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Outbound } from '../app.js';
+import type { Runner } from '../conversation/runner.js';
+import type { CheckinsService } from './service.js';
+
+/**
+ * Follow-up check-ins delivered directly. A check-in whose `respondentRef` has consent on record for its case is
+ * planned at `sendAt` (or at once); when due, it is bound to the respondent's conversation, opened by the runner
+ * like any invite, and said through the channel's outbound sender. Without consent there is only the invite link.
+ */
+export interface FollowUpSchedule {
+  /** Plans the delivery of check-in `id` at `when`; planning one id twice is a no-op. */
+  at(id: string, when: Date): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A delivery that throws (channel down, Redis trouble) is tried this often, 1 min, 2 min, 4 min… apart. */
+const ATTEMPTS = 8;
+const BACKOFF_MS = 60_000;
+/** `setTimeout` fires at once beyond ~24.8 days, so longer waits are taken in steps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * BullMQ delayed jobs in `<prefix>:followups`, job id = check-in id (so a retried API call plans once). Every
+ * process may plan (the CLI too); processes given `deliver` run the worker. Without Redis: timers in this process.
+ */
+export function createFollowUpSchedule(opts: { redis?: Redis; deliver?: (id: string) => Promise<void>; log: Logger; prefix?: string }): FollowUpSchedule {
+  const { redis, deliver, log, prefix = 'fb' } = opts;
+  const failed = (id: string | undefined, err: Error) => log.warn({ checkin: id, err: err.message }, 'follow-up check-in could not be delivered');
+  if (!redis) {
+    const timers = new Set<NodeJS.Timeout>();
+    const arm = (id: string, due: number, attempt: number): void => {
+      const timeout = setTimeout(() => {
+        timers.delete(timeout);
+        if (Date.now() < due) return arm(id, due, attempt);
+        deliver?.(id).catch((err: Error) => (attempt < ATTEMPTS ? arm(id, Date.now() + BACKOFF_MS * 2 ** (attempt - 1), attempt + 1) : failed(id, err)));
+      }, Math.min(Math.max(0, due - Date.now()), MAX_TIMEOUT_MS)).unref();
+      timers.add(timeout);
+    };
+    return {
+      async at(id, when) {
+        arm(id, when.getTime(), 1);
+      },
+      async close() {
+        for (const t of timers) clearTimeout(t);
+      },
+    };
+  }
+  const queue = new Queue<{ id: string }>('followups', {
+    connection: redis, prefix, streams: { events: { maxLen: 100 } },
+    defaultJobOptions: { attempts: ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS }, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } },
+  });
+  queue.on('error', (err) => log.warn({ err: err.message }, 'follow-up queue error'));
+  const worker = deliver && new Worker<{ id: string }>('followups', ({ data }) => deliver(data.id), { connection: redis, prefix, concurrency: 4 });
+  worker?.on('error', (err) => log.warn({ err: err.message }, 'follow-up worker error'));
+  worker?.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= ATTEMPTS) failed(job.data.id, err);
+  });
+  return {
+    async at(id, when) {
+      await queue.add('deliver', { id }, { jobId: id, delay: Math.max(0, when.getTime() - Date.now()) });
+    },
+    async close() {
+      await worker?.close();
+      await queue.close();
+    },
+  };
+}
+
+/**
+ * Opens a due follow-up in the respondent's conversation and says it there. A respondent who withdrew consent
+ * since (or deleted their data) is not written to: the check-in stays an invite. One the channel cannot reach
+ * (blocked, uninstalled) is marked unreachable.
+ */
+export function createFollowUpDelivery(deps: { checkins: CheckinsService; runner: Runner; outbound: Map<string, Outbound>; log: Logger }) {
+  const { checkins, runner, outbound, log } = deps;
+  return async function deliver(id: string): Promise<void> {
+    const opened = await checkins.openDirect(id);
+    if (!opened) {
+      log.info({ checkin: id }, 'follow-up not delivered directly (no consent on record, or no longer open): the invite link still works');
+      return;
+    }
+    const { key, info } = opened;
+    const channel = outbound.get(key.slice(0, key.indexOf(':')));
+    // Not this process's channel (yet): throwing retries later, maybe on a replica that has it.
+    if (!channel) throw new Error('no outbound sender for this conversation\'s channel');
+    const turn = await runner.handle({ key, input: { kind: 'open', checkin: info } });
+    const said = await channel.send(key, turn.prompts, { checkinId: id, lng: turn.state?.context.lng ?? info.locale });
+    if (said === 'unreachable') await checkins.markUnreachable(id);
+  };
+}
