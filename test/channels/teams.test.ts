@@ -39,7 +39,7 @@ async function playToEnd(user: string, mode: 'press' | 'type'): Promise<number> 
   for (; turns < 40; turns++) {
     const card = lastCard(h, user);
     const last = sentTo(h, user).at(-1);
-    if (/Bedankt/.test(textOf(last))) break;
+    if (/Bedankt|Mogen we je later/.test(textOf(last))) break; // sent (and maybe asked for follow-ups)
     const action = choose(card);
     const before = h.connector.activities.length;
     const input = !action ? { text: 'Het gaat goed zo, dank je.' } : mode === 'press' ? { value: action.data, replyToId: card!.id } : { text: action.title };
@@ -284,6 +284,31 @@ describe('Teams channel: proactive check-ins', () => {
     expect(await h.channel.deliverCheckin(checkin, user)).toEqual({ status: 'unreachable' });
     expect((await h.wiring.checkins.get(checkin.id))?.status).toBe('unreachable');
     expect(h.connector.activities).toEqual([]);
+  });
+});
+
+describe('Teams channel: follow-ups by respondentRef', () => {
+  it('asks consent after the response is sent; the next check-in for that reference is said in the chat at sendAt', async () => {
+    const user = newUser();
+    const first = (await h.wiring.checkins.create({ flow: 'parent-checkin', caseRef: 'CASE-T2', respondent: { role: 'parent' }, respondentRef: 'T-REF-1' }, 'test')).checkin;
+    await post(h, message(h, user, { text: `start ${first.token}` }));
+    await playToEnd(user, 'press');
+    const ask = lastCard(h, user);
+    expect(textOf(ask)).toContain('Mogen we je later nog eens vragen');
+    expect((await h.wiring.checkins.get(first.id))?.status).toBe('completed');
+    const yes = actionsOf(ask).find((a) => code(a) === 'y')!;
+    await post(h, message(h, user, { value: yes.data, replyToId: ask!.id }));
+    expect(textOf(sentTo(h, user).at(-1))).toContain('krijg je die hier');
+
+    h.connector.clear();
+    const sendAt = new Date(Date.now() + 500).toISOString();
+    const next = (await h.wiring.checkins.create({ flow: 'parent-checkin', caseRef: 'CASE-T2', respondent: { role: 'parent' }, respondentRef: 'T-REF-1', sendAt }, 'test')).checkin;
+    expect(next.delivery).toBe('direct');
+    for (let i = 0; i < 200 && !lastCard(h, user); i++) await new Promise((r) => setTimeout(r, 50));
+    const intro = lastCard(h, user);
+    expect(actionsOf(intro).map((a) => a.title)).toContain('Start');
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(sendAt));
+    expect((await h.wiring.checkins.get(next.id))?.status).toBe('opened');
   });
 });
 
