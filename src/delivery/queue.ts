@@ -96,8 +96,9 @@ export class QueueDelivery implements Delivery {
   async forget(pseudonym: string): Promise<{ removed: number; alreadySent: number }> {
     const entries = await this.ledger.entries(pseudonym);
     const unsent = entries.filter((e) => e.state !== 'delivered');
-    for (const e of unsent) {
-      if (e.state === 'pending') await this.queues[laneOf(e)].remove(e.id);
+    // A delivered job keeps its document in Redis for an hour (COMPLETED_AGE_SECONDS): "/wis" takes it at once.
+    for (const e of entries) {
+      if (e.state !== 'dead') await this.queues[laneOf(e)].remove(e.id);
     }
     await this.ledger.forget(pseudonym, unsent.map((e) => e.id));
     return { removed: unsent.length, alreadySent: entries.length - unsent.length };

@@ -166,7 +166,10 @@ describe('queued delivery (BullMQ on Redis)', () => {
     );
     expect(listed[0]).toMatchObject({ type: 'response.completed', at: expect.any(String) });
 
+    const jobOf = async (id: string) => (await r.keys()).filter((k) => k.endsWith(`:${id}`));
+    expect(await jobOf(sent.id)).not.toEqual([]); // a delivered job lingers for an hour…
     expect(await d.forget('ps_a')).toEqual({ removed: 2, alreadySent: 1 });
+    expect(await jobOf(sent.id)).toEqual([]); // …but not after /wis
     expect(await d.listFor('ps_a')).toEqual([]);
     expect(await d.counts()).toMatchObject({ response: { delayed: 1 }, dead: 0 });
     expect(await d.listFor('ps_b')).toMatchObject([{ id: elsewhere.id, state: 'pending' }]);
