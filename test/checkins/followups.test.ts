@@ -110,6 +110,15 @@ class Parent {
   }
 }
 
+/** A parent who answers a check-in for `respondentRef` (if any) to the end and answers the consent question with `answer`. */
+async function answered(chatId: number, body: Record<string, unknown>, answer?: 'y' | 'n'): Promise<Parent> {
+  const parent = new Parent(chatId);
+  await parent.start((await createCheckin(body)).invite.token);
+  await parent.answerAll();
+  if (answer) await parent.press(answer);
+  return parent;
+}
+
 async function until<T>(what: () => Promise<T> | T, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -161,31 +170,20 @@ describe('follow-ups by respondentRef', () => {
   });
 
   it('without consent there is only the invite link', async () => {
-    const parent = new Parent(7_100_002);
-    const first = await createCheckin({ respondentRef: 'R-2' });
-    await parent.start(first.invite.token);
-    await parent.answerAll();
-    await parent.press('n');
+    const parent = await answered(7_100_002, { respondentRef: 'R-2' }, 'n');
     expect(parent.last()).toContain('we sturen je hier niets meer');
     const later = await createCheckin({ respondentRef: 'R-2' });
     expect(later.delivery).toBe('invite');
   });
 
   it('does not ask for consent without a respondentRef', async () => {
-    const parent = new Parent(7_100_003);
-    const c = await createCheckin({});
-    await parent.start(c.invite.token);
-    await parent.answerAll();
+    const parent = await answered(7_100_003, {});
     expect(parent.last()).toContain('Bedankt');
     expect(parent.last()).not.toContain('Mogen we je later');
   });
 
   it('/wis removes the consent: the next check-in is an invite again', async () => {
-    const parent = new Parent(7_100_004);
-    const first = await createCheckin({ respondentRef: 'R-4' });
-    await parent.start(first.invite.token);
-    await parent.answerAll();
-    await parent.press('y');
+    const parent = await answered(7_100_004, { respondentRef: 'R-4' }, 'y');
     expect((await createCheckin({ respondentRef: 'R-4', sendAt: new Date(Date.now() + 3600_000).toISOString() })).delivery).toBe('direct');
     await parent.say('/wis');
     await parent.press('y');
@@ -195,11 +193,7 @@ describe('follow-ups by respondentRef', () => {
   });
 
   it('marks a follow-up unreachable when the parent blocked the bot since', async () => {
-    const parent = new Parent(7_100_005);
-    const first = await createCheckin({ respondentRef: 'R-5' });
-    await parent.start(first.invite.token);
-    await parent.answerAll();
-    await parent.press('y');
+    const parent = await answered(7_100_005, { respondentRef: 'R-5' }, 'y');
     api.blockChat(parent.user.id);
     const seen = parent.messages().length;
     const next = await createCheckin({ respondentRef: 'R-5' });

@@ -18,6 +18,15 @@ function toReview(chat: Chat): void {
   expect(chat.ask).toBe('review');
 }
 
+/** A parent-checkin whose check-in wants follow-ups, answered and sent: the consent question is open. */
+function sentWithConsentAsked(): Chat {
+  const chat = new Chat(engine, flow());
+  chat.open(checkin(flow(), { askFollowUp: true }));
+  toReview(chat);
+  chat.press('Verstuur');
+  return chat;
+}
+
 describe('consent to follow-ups at the end of a questionnaire', () => {
   it('is not asked when the caller gave no respondentRef: the response is sent and the conversation is done', () => {
     const chat = new Chat(engine, flow());
@@ -30,10 +39,7 @@ describe('consent to follow-ups at the end of a questionnaire', () => {
   });
 
   it('sends the response first, then asks; "yes" gives consent once and closes', () => {
-    const chat = new Chat(engine, flow());
-    chat.open(checkin(flow(), { askFollowUp: true }));
-    toReview(chat);
-    chat.press('Verstuur');
+    const chat = sentWithConsentAsked();
     expect(ofType(chat, 'response.completed')).toHaveLength(1);
     expect(chat.state!.value).toBe('consent');
     expect(chat.text).toContain('Bedankt! Je antwoorden zijn verstuurd.');
@@ -51,10 +57,7 @@ describe('consent to follow-ups at the end of a questionnaire', () => {
 
   it('reads a typed "nee" and /stop as a refusal, re-asks what it cannot read', () => {
     for (const answer of ['nee', '/stop']) {
-      const chat = new Chat(engine, flow());
-      chat.open(checkin(flow(), { askFollowUp: true }));
-      toReview(chat);
-      chat.press('Verstuur');
+      const chat = sentWithConsentAsked();
       chat.say('misschien later ofzo');
       expect(chat.state!.value).toBe('consent');
       expect(chat.text).toContain('Mogen we je later');
@@ -66,10 +69,7 @@ describe('consent to follow-ups at the end of a questionnaire', () => {
   });
 
   it('never turns the sent response into a partial when it expires while consent is open', () => {
-    const chat = new Chat(engine, flow());
-    chat.open(checkin(flow(), { askFollowUp: true }));
-    toReview(chat);
-    chat.press('Verstuur');
+    const chat = sentWithConsentAsked();
     chat.send({ kind: 'timer', timer: 'expire' });
     expect(chat.state!.value).toBe('done');
     expect(ofType(chat, 'response.partial')).toHaveLength(0);
@@ -77,10 +77,7 @@ describe('consent to follow-ups at the end of a questionnaire', () => {
   });
 
   it('lets a new check-in start afresh while consent is still open (no "finish the old one" question)', () => {
-    const chat = new Chat(engine, flow());
-    chat.open(checkin(flow(), { askFollowUp: true }));
-    toReview(chat);
-    chat.press('Verstuur');
+    const chat = sentWithConsentAsked();
     chat.open(checkin(flow(), { id: 'chk_test2' }));
     expect(chat.state!.value).toBe('intro');
     expect(chat.state!.context.checkin.id).toBe('chk_test2');
