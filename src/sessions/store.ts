@@ -12,6 +12,12 @@ export interface Stored<S> {
 
 export type SaveResult = 'ok' | 'conflict';
 
+/** What `claim` found: whether this was the first sighting of the update id, and the conversation as stored. */
+export interface Claim<S> {
+  first: boolean;
+  stored: Stored<S> | undefined;
+}
+
 export interface SessionStore<S = unknown> {
   load(key: string): Promise<Stored<S> | undefined>;
   /**
@@ -21,6 +27,8 @@ export interface SessionStore<S = unknown> {
   save(key: string, state: S, expectedRev: number, ttlSeconds: number): Promise<SaveResult>;
   /** True the first time `updateId` is seen for `key` (kept ≥ 25 h), false for every repeat. */
   seen(key: string, updateId: string): Promise<boolean>;
+  /** `seen` and `load` together, as one atomic step (one round trip on Redis): how a turn with an update id starts. */
+  claim(key: string, updateId: string): Promise<Claim<S>>;
   delete(key: string): Promise<void>;
 }
 

@@ -52,6 +52,7 @@ describe('runner: Redis unreachable', () => {
     const dropsBeforeSave: SessionStore<Conversation> = {
       load: (k) => flakyStore.load(k),
       seen: (k, id) => flakyStore.seen(k, id),
+      claim: (k, id) => flakyStore.claim(k, id),
       delete: (k) => flakyStore.delete(k),
       save: (...args) => {
         flaky.disconnect();
