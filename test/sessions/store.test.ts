@@ -130,9 +130,9 @@ describe('RedisSessionStore keys', () => {
     const key = newKey();
     const ids = `${prefix}:{${key}}:ids`;
     const [serverNow] = await redis.time();
-    await redis.zadd(ids, Number(serverNow) - SEEN_TTL_SECONDS - 1, 'ancient', Number(serverNow) - 3600, 'recent');
+    await redis.zadd(ids, String(Number(serverNow) - SEEN_TTL_SECONDS - 1), 'ancient', String(Number(serverNow) - 3600), 'recent');
     expect(await store.seen(key, 'u')).toBe(true);
-    expect(await redis.zrange(ids, 0, -1)).toEqual(['recent', 'u']);
+    expect(await redis.zrange(ids, '0', '-1')).toEqual(['recent', 'u']);
     expect(await redis.ttl(ids)).toBeGreaterThanOrEqual(SEEN_TTL_SECONDS - 1);
     expect(await store.seen(key, 'recent')).toBe(false);
     expect(await store.seen(key, 'ancient')).toBe(true);
