@@ -3,10 +3,13 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 /**
  * How a conversation's state is written into Redis: `<rev> <payload>` in one string. The payload is the state's
  * JSON, deflated against a preset dictionary of the field names every snapshot repeats — 1,222 B of JSON halfway
- * through parent-full become ~290 B (deflate alone: ~490 B), for ~20 µs to write and ~10 µs to read (bench/sessions.ts).
+ * through parent-full become ~290 B (deflate alone: ~490 B). It costs CPU: ~20 µs to write and ~15 µs to read a
+ * state, and under load the store's load+save path runs at about half the rate it does with plain JSON
+ * (bench/sessions.ts measures both), still above what the engine steps per core (bench/engine.ts).
  *
  * The payload's first byte says how to read it, so older values stay readable:
- * - `j` — plain JSON: how the state hash of the first layout (`state`, `rev` fields) is handed over by the scripts;
+ * - `j` — plain JSON: written when deflating is turned off, and how the scripts hand over a state hash of the first
+ *   layout (`state`, `rev` fields);
  * - `z` — raw deflate with {@link DICTIONARY_Z}. That dictionary must never change: a new one gets a new letter.
  */
 const DICTIONARY_Z = Buffer.from(
@@ -20,10 +23,10 @@ const Z = 0x7a; // 'z'
 const J = 0x6a; // 'j'
 const SPACE = 0x20;
 
-/** The payload for `json` (already validated by `encodeForSave`). */
-export function encodeState(json: string): Buffer {
-  const deflated = deflateRawSync(json, { dictionary: DICTIONARY_Z });
-  return Buffer.concat([Buffer.of(Z), deflated]);
+/** The payload for `json` (already validated by `encodeForSave`): deflated, or plain JSON when `deflate` is false. */
+export function encodeState(json: string, deflate = true): Buffer {
+  if (!deflate) return Buffer.concat([Buffer.of(J), Buffer.from(json)]);
+  return Buffer.concat([Buffer.of(Z), deflateRawSync(json, { dictionary: DICTIONARY_Z })]);
 }
 
 /** Splits a stored `<rev> <payload>` value and decodes its state. */

@@ -5,7 +5,7 @@ import { Script } from './script.js';
  * Reminders and expiry of conversations, independent of the engine: the runner plans them after a save
  * and cancels them on completion or `/wis`; the handler is told which timer fired, nothing more.
  *
- * Delivery is at least once (a worker that dies mid-handler has its job retried), and a timer that is already
+ * Delivery is at least once (a replica that dies mid-handler has its timer fired again), and a timer that is already
  * running when it is cancelled or replanned still finishes: the handler must load the conversation and check
  * the timer still applies.
  */
@@ -92,8 +92,9 @@ export function createRedisTimers(opts: {
   let wake: { at: number; timeout: NodeJS.Timeout } | undefined;
   let closed = false;
 
-  /** Polls at `at` (epoch ms) unless a poll is already due sooner. */
-  function pollAt(at: number): void {
+  /** Polls at `at` (epoch ms), or in `pollMs` if that is sooner, unless a poll is already due sooner still. */
+  function pollAt(requested: number): void {
+    const at = Math.min(requested, Date.now() + pollMs);
     if (!handler || closed || (wake && wake.at <= at)) return;
     if (wake) clearTimeout(wake.timeout);
     const timeout = setTimeout(() => {
@@ -104,18 +105,18 @@ export function createRedisTimers(opts: {
       void next.finally(() => {
         if (polling === next) polling = undefined;
       });
-    }, Math.min(Math.max(0, at - Date.now()), pollMs)).unref();
+    }, Math.max(0, at - Date.now())).unref();
     wake = { at, timeout };
   }
 
   /** Claims what is due (as much as there is room for) and sleeps until the next timer is due, at most `pollMs`. */
   async function poll(): Promise<void> {
-    let next = Date.now() + pollMs;
+    let next = Infinity;
     try {
       const room = CONCURRENCY - running.size;
       if (room > 0) {
         const [nextDue, ...claimed] = (await CLAIM.run(connection, keys, [Date.now(), leaseMs, room])) as string[];
-        if (nextDue) next = Math.min(next, Number(nextDue));
+        if (nextDue) next = Number(nextDue);
         for (let i = 0; i < claimed.length; i += 3) {
           const run = fire(claimed[i]!, claimed[i + 1]!, Number(claimed[i + 2])).finally(() => {
             running.delete(run);

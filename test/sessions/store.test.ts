@@ -38,6 +38,12 @@ sessionStoreContract('redis (two connections)', async () => {
   };
 });
 
+sessionStoreContract('redis, states as plain JSON (deflate off)', async () => {
+  const redis = connect();
+  const store = new RedisSessionStore<Doc>({ redis, prefix, deflate: false });
+  return { replicas: [store, store], elapse: (ms) => sleep(ms), close: async () => void (await redis.quit()) };
+});
+
 describe('MemorySessionStore', () => {
   it('remembers update ids for 25 hours, then forgets them', async () => {
     let now = 0;
@@ -91,6 +97,16 @@ describe('RedisSessionStore keys', () => {
     expect(raw.subarray(0, 3).toString()).toBe('1 z');
     expect(raw.length).toBeLessThan(JSON.stringify(state).length / 2);
     expect(await store.load(key)).toEqual({ state, rev: 1 });
+  });
+
+  it('with deflate off, the state is plain JSON after the revision; either store reads what the other wrote', async () => {
+    const key = newKey();
+    const plain = new RedisSessionStore<Doc>({ redis, prefix, deflate: false });
+    await plain.save(key, { ids: ['a'] }, 0, 60);
+    expect(await redis.get(`${prefix}:{${key}}:conv`)).toBe('1 j{"ids":["a"]}');
+    expect(await store.load(key)).toEqual({ state: { ids: ['a'] }, rev: 1 });
+    await store.save(key, { ids: ['a', 'b'] }, 1, 60);
+    expect(await plain.load(key)).toEqual({ state: { ids: ['a', 'b'] }, rev: 2 });
   });
 
   it('reads a state hash of the first layout, and replaces it by the string at the next save', async () => {
