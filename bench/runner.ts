@@ -102,7 +102,7 @@ async function main(): Promise<void> {
       const key = `tg:${randomBytes(16).toString('base64url').slice(0, 22)}`;
       await timers.plan(key, { reminders: [opened + flow.reminders.afterHours * 3600_000], expireAt: opened + flow.lifetimeHours * 3600_000 });
     }
-    const timerKeys = [`${prefix}:timers:due`, `${prefix}:timers:plans`];
+    const timerKeys = [`${prefix}:{timers}:due`, `${prefix}:{timers}:plans`];
     const timerBytes = await usage(timerKeys);
     const encodings = await Promise.all(timerKeys.map((k) => redis.object('ENCODING', k)));
     const state = (await store.load(convs[0]!.key))!.state;

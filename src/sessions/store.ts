@@ -1,7 +1,7 @@
 /**
  * Where a conversation lives between two messages. Small on purpose (like grammY's `StorageAdapter`):
- * the runner does load → step → save, and `save` is compare-and-set on the revision, so two replicas or a
- * double tap racing on one conversation can never both win.
+ * the runner does claim (update id) + load → step → save, and `save` is compare-and-set on the revision, so two
+ * replicas or a double tap racing on one conversation can never both win.
  */
 
 /** What is kept per conversation: the engine's snapshot (small JSON) and the revision it was saved at. */

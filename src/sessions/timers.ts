@@ -57,8 +57,8 @@ const warn: TimerErrorHandler = (err) => process.emitWarning(err);
 /**
  * Timers in Redis, lean: one sorted set and one hash for all conversations, ~200 B per conversation with timers
  * pending (two BullMQ delayed jobs and their id list took ~2.3 KB, bench/runner.ts).
- * - `<prefix>:timers:due` — sorted set, member = conversation key, score = when its next timer is due (epoch ms).
- * - `<prefix>:timers:plans` — hash, field = conversation key, value = `<attempts> <kind><index>@<at> …`: its
+ * - `<prefix>:{timers}:due` — sorted set, member = conversation key, score = when its next timer is due (epoch ms).
+ * - `<prefix>:{timers}:plans` — hash, field = conversation key, value = `<attempts> <kind><index>@<at> …`: its
  *   timers in the order they fall due; only the first is in `due`, the next one is put there once it has fired.
  * Both are shared, so neither can expire with one conversation: every plan pushes their TTL out to its last
  * timer + 1 day (never shortens it), and Redis drops both once the last timer has fired or been cancelled.
@@ -71,8 +71,8 @@ const warn: TimerErrorHandler = (err) => process.emitWarning(err);
  * cancelled while its handler runs is left alone when the handler ends: the plan's first timer (kind, index and
  * due time) must still be the one that fired.
  *
- * The connection is shared, not closed by `close()`. On Redis Cluster pass a hash-tagged prefix such as `{fb}`,
- * which keeps both keys in one slot.
+ * The connection is shared, not closed by `close()`. The hash tag `{timers}` keeps both keys in one Redis Cluster
+ * slot, so the scripts can use both (a prefix with a hash tag of its own, such as `{fb}`, does the same).
  */
 export function createRedisTimers(opts: {
   connection: Redis;
@@ -86,7 +86,7 @@ export function createRedisTimers(opts: {
   leaseMs?: number;
 }): ConversationTimers {
   const { connection, prefix = 'fb', handler, onError = warn, pollMs = POLL_MS, leaseMs = LEASE_MS } = opts;
-  const keys = [`${prefix}:timers:due`, `${prefix}:timers:plans`];
+  const keys = [`${prefix}:{timers}:due`, `${prefix}:{timers}:plans`];
   const running = new Set<Promise<void>>();
   let polling: Promise<void> | undefined;
   let wake: { at: number; timeout: NodeJS.Timeout } | undefined;

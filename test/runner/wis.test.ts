@@ -75,8 +75,8 @@ describe('runner: /wis and /antwoorden (Redis store and timers, BullMQ delivery)
 
   /** The conversation's timers still planned (its plan in the schedule hash, `<attempts> r0@… x0@…`), and whether one is due. */
   const pendingTimers = async (key: string) => {
-    const plan = await redis.hget(`${TIMERS}:timers:plans`, key);
-    const due = await redis.zscore(`${TIMERS}:timers:due`, key);
+    const plan = await redis.hget(`${TIMERS}:{timers}:plans`, key);
+    const due = await redis.zscore(`${TIMERS}:{timers}:due`, key);
     return { count: plan ? plan.split(' ').length - 1 : 0, scheduled: due !== null };
   };
 
@@ -94,7 +94,7 @@ describe('runner: /wis and /antwoorden (Redis store and timers, BullMQ delivery)
     const r = await respondentWithHistory('fr');
     expect(await pendingTimers(r.key)).toEqual({ count: 2, scheduled: true }); // the open check-in's reminder and expiry
     expect(await scanKeys(redis, `*${r.pseudonym}*`)).not.toEqual([]);
-    const plans = await redis.hkeys(`${TIMERS}:timers:plans`);
+    const plans = await redis.hkeys(`${TIMERS}:{timers}:plans`);
 
     const asked = await r.say('/wis');
     expect(asked.prompts.at(-1)?.text).toBe(t('fr')('delete.confirm'));
@@ -109,7 +109,7 @@ describe('runner: /wis and /antwoorden (Redis store and timers, BullMQ delivery)
     expect(holding).toHaveLength(1);
     expect(holding[0]).toMatch(/^wis-delivery:responses:resp_chk_done_/);
     expect(await pendingTimers(r.key)).toEqual({ count: 0, scheduled: false });
-    const left = await redis.hkeys(`${TIMERS}:timers:plans`);
+    const left = await redis.hkeys(`${TIMERS}:{timers}:plans`);
     expect([...left, r.key].sort()).toEqual([...plans].sort()); // this conversation's plan, and no other
     expect((await delivery.listFor(r.pseudonym)).map((d) => d.state)).not.toContain('pending');
     const theirs = receiver.received.filter((x) => x.body.includes(r.pseudonym)).map((x) => (JSON.parse(x.body) as { type: string }).type);

@@ -164,12 +164,12 @@ describe('Redis timers on two replicas', () => {
     const now = Date.now();
     await replicas[0]!.plan(key, { reminders: [now + 100], expireAt: now + 10 * 24 * 3600_000 });
     const keys = await scanKeys(redis, `${prefix}-replicas:*`);
-    expect(keys.sort()).toEqual([`${prefix}-replicas:timers:due`, `${prefix}-replicas:timers:plans`]);
+    expect(keys.sort()).toEqual([`${prefix}-replicas:{timers}:due`, `${prefix}-replicas:{timers}:plans`]);
     expect(await keysWithoutTtl(redis, keys)).toEqual([]);
     // The TTL reaches past the last timer planned, and a shorter plan later does not pull it in.
-    expect(await redis.ttl(`${prefix}-replicas:timers:plans`)).toBeGreaterThan(10 * 24 * 3600);
+    expect(await redis.ttl(`${prefix}-replicas:{timers}:plans`)).toBeGreaterThan(10 * 24 * 3600);
     await replicas[1]!.plan(newKey(), { reminders: [], expireAt: now + 100 });
-    expect(await redis.ttl(`${prefix}-replicas:timers:due`)).toBeGreaterThan(10 * 24 * 3600);
+    expect(await redis.ttl(`${prefix}-replicas:{timers}:due`)).toBeGreaterThan(10 * 24 * 3600);
     await until(() => recorder.of(key).length === 1, FIRE_WITHIN_MS);
     expect(await replicas[0]!.cancel(key)).toBe(1);
     await until(async () => (await scanKeys(redis, `${prefix}-replicas:*`)).length === 0, FIRE_WITHIN_MS);
@@ -187,7 +187,7 @@ describe('Redis timers: a replica that dies mid-handler', () => {
     const dying = createRedisTimers({ connection: dyingConnection, prefix: p, handler: () => new Promise(() => {}), onError: () => {}, pollMs: 50, leaseMs: 300 });
     await dying.plan(key, { reminders: [Date.now()], expireAt: Date.now() + 60_000 });
     const redis = connections[0]!;
-    await until(async () => Number(await redis.zscore(`${p}:timers:due`, key)) > Date.now(), FIRE_WITHIN_MS);
+    await until(async () => Number(await redis.zscore(`${p}:{timers}:due`, key)) > Date.now(), FIRE_WITHIN_MS);
     dyingConnection.disconnect();
     const survivor = createRedisTimers({ connection: connect(), prefix: p, handler: async (k, kind, index) => void fired.push(`${kind} ${index}`), pollMs: 50 });
     try {
