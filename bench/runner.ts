@@ -8,6 +8,8 @@
  *   so that Redis stores both as it would in production (hash table and skip list, not the listpack of a small
  *   schedule, which is cheaper).
  * - Round trips per answered item: Redis commands the runner sends for one button press or typed answer.
+ * - Whole turns per second (engine, store, timers, file sink), 50 conversations at a time, with states deflated
+ *   and as plain JSON.
  * Run: `npx tsx bench/runner.ts` (REDIS_URL, default the local server's database 0). Writes under a fresh prefix
  * and deletes what it wrote.
  */
@@ -29,6 +31,9 @@ import { countCommands, scanKeys } from '../test/sessions/helpers.js';
 const CONVERSATIONS = 200;
 /** Conversations with timers planned when the schedule is measured. */
 const SCHEDULED = 2000;
+/** Conversations run through halfway, 50 at a time, to measure whole turns per second. */
+const THROUGHPUT_CONVERSATIONS = 500;
+const CONCURRENT = 50;
 const HALFWAY = 8;
 const FLOW = 'parent-full';
 
@@ -130,6 +135,34 @@ async function main(): Promise<void> {
       perTurn.push(counter.count);
     }
     print({ figure: 'round_trips_per_answered_item', commandsPerTurn: perTurn, max: Math.max(...perTurn), target: 3 });
+
+    // Whole turns, engine included, with states deflated (the default) and as plain JSON, twice each (the first
+    // round warms up): what deflating costs.
+    for (const deflate of [true, false, true, false]) {
+      const variant = createRunner({ bank, texts, engine, store: new RedisSessionStore<Conversation>({ redis, prefix, deflate }), timers, delivery: new FileSink(dataDir), log: { info() {}, warn() {}, error() {} } });
+      let answered = 0;
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      await Promise.all(
+        Array.from({ length: CONCURRENT }, async () => {
+          for (let n = 0; n < THROUGHPUT_CONVERSATIONS / CONCURRENT; n++) {
+            const x = new Conv(variant);
+            await x.send({ kind: 'open', checkin: checkin(flow, { pseudonym: x.pseudonym, channel: 'telegram', id: `chk_${x.pseudonym}` }) });
+            await x.tapFirst();
+            for (let i = 0; i < HALFWAY; i++, answered++) await x.tapFirst();
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const { user, system } = process.cpuUsage(cpu);
+      const turns = (answered * (HALFWAY + 2)) / HALFWAY;
+      print({
+        figure: 'runner_turns_throughput', states: deflate ? 'deflated' : 'json', concurrentConversations: CONCURRENT,
+        answeredItemsPerSecond: Math.round(answered / seconds), turnsPerSecond: Math.round(turns / seconds),
+        // CPU of this process per turn: steadier than rates when the machine is shared.
+        cpuUsPerTurn: Math.round((user + system) / turns),
+      });
+    }
   } finally {
     await timers.close();
     const written = await scanKeys(redis, `${prefix}:*`);
