@@ -18,7 +18,8 @@ import { SEEN_TTL_SECONDS, type Claim, type SaveResult, type SessionStore, type 
  * `key` must already be a pseudonym (a keyed hash of the platform id, made by the caller): it appears in key
  * names, which show up in `MONITOR`, slow logs and backups. It must not contain `{` or `}`.
  *
- * Every operation is one round trip: `GET` for load, one Lua script (`EVALSHA`) for save, seen, claim and delete.
+ * Every operation is one round trip: a Lua script (`EVALSHA`) for load, save, seen and claim, a `DEL` for delete.
+ * (Keys of the first layout's update ids, `:seen` and `:seen:<id>`, are not deleted here; they expire within 25 h.)
  * The store does not own the connection; close it yourself.
  */
 export interface RedisSessionStoreOptions {
