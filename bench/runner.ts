@@ -2,8 +2,14 @@
  * Figures for the runner on Redis (issue 10 targets: ≤ 2 KB per open conversation, ≤ 3 round trips per answered
  * item), one JSON line each:
  * - Redis bytes per open conversation halfway through parent-full (8 of 17 items, one update id per turn as on
- *   Telegram): `MEMORY USAGE` of every key of the conversation, and of its timers (BullMQ jobs and plan) apart.
+ *   Telegram): `MEMORY USAGE` of every key of the conversation (state, update ids), of the Telegram chat record the
+ *   channel keeps beside it (written here as the channel does, with the last question), and its share of the timer
+ *   schedule: the two shared keys divided by the conversations planned, topped up to 2,000 plans of the same shape
+ *   so that Redis stores both as it would in production (hash table and skip list, not the listpack of a small
+ *   schedule, which is cheaper).
  * - Round trips per answered item: Redis commands the runner sends for one button press or typed answer.
+ * - Whole turns per second (engine, store, timers, file sink), 50 conversations at a time, with states deflated
+ *   and as plain JSON.
  * Run: `npx tsx bench/runner.ts` (REDIS_URL, default the local server's database 0). Writes under a fresh prefix
  * and deletes what it wrote.
  */
@@ -12,6 +18,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { redisChatRecords } from '../src/channels/telegram-record.js';
 import { createRunner, type Conversation, type Runner } from '../src/conversation/runner.js';
 import type { Input, Prompt } from '../src/conversation/types.js';
 import { FileSink } from '../src/delivery/sink.js';
@@ -21,7 +28,12 @@ import { createRedisTimers } from '../src/sessions/timers.js';
 import { checkin, loadTestBank } from '../test/support/engine.js';
 import { countCommands, scanKeys } from '../test/sessions/helpers.js';
 
-const CONVERSATIONS = 50;
+const CONVERSATIONS = 200;
+/** Conversations with timers planned when the schedule is measured. */
+const SCHEDULED = 2000;
+/** Conversations run through halfway, 50 at a time, to measure whole turns per second. */
+const THROUGHPUT_CONVERSATIONS = 500;
+const CONCURRENT = 50;
 const HALFWAY = 8;
 const FLOW = 'parent-full';
 
@@ -72,38 +84,45 @@ async function main(): Promise<void> {
       await c.tapFirst();
       for (let i = 0; i < HALFWAY; i++) await c.tapFirst();
     }
-    let session = 0;
-    let sessionKeys = 0;
+    // The Telegram channel's record for each conversation, as it stands after a question was sent.
+    const records = redisChatRecords(redis, 3600, prefix);
+    for (const [i, c] of convs.entries()) {
+      const question = [...c.prompts].reverse().find((p) => p.ask)!;
+      await records.put(c.key, { chat: 6_100_000_000 + i, lng: 'nl', checkinId: `chk_${c.pseudonym}`, last: { id: 4000 + i, ask: question.ask!, text: question.text, open: true } });
+    }
     let conv = 0;
+    let ids = 0;
+    let record = 0;
+    let otherKeys = 0;
     for (const c of convs) {
+      const [convKey, idsKey, recordKey] = ['conv', 'ids', 'tg'].map((s) => `${prefix}:{${c.key}}:${s}`) as [string, string, string];
       const keys = await scanKeys(redis, `${prefix}:{${c.key}}:*`);
-      sessionKeys += keys.length;
-      session += await usage(keys);
-      conv += await usage([`${prefix}:{${c.key}}:conv`]);
+      otherKeys += keys.filter((k) => ![convKey, idsKey, recordKey].includes(k)).length;
+      conv += await usage([convKey]);
+      ids += await usage([idsKey]);
+      record += await usage([recordKey]);
     }
-    // The proposed leaner layout: one sorted set per conversation (update id → expiry) instead of a key per update.
-    let oneSet = 0;
-    for (const c of convs) {
-      const key = `${prefix}:{${c.key}}:ids`;
-      const expiry = Math.floor(Date.now() / 1000) + 25 * 3600;
-      await redis.zadd(key, ...c.updates.flatMap((id) => [expiry, id]));
-      oneSet += await usage([key]);
-      await redis.unlink(key);
+    const opened = Date.now();
+    for (let i = CONVERSATIONS; i < SCHEDULED; i++) {
+      const key = `tg:${randomBytes(16).toString('base64url').slice(0, 22)}`;
+      await timers.plan(key, { reminders: [opened + flow.reminders.afterHours * 3600_000], expireAt: opened + flow.lifetimeHours * 3600_000 });
     }
-    const timerKeys = [...(await scanKeys(redis, `${prefix}:timers:*`)), ...(await scanKeys(redis, `${prefix}:timer-plans:*`))];
+    const timerKeys = [`${prefix}:{timers}:due`, `${prefix}:{timers}:plans`];
     const timerBytes = await usage(timerKeys);
+    const encodings = await Promise.all(timerKeys.map((k) => redis.object('ENCODING', k)));
     const state = (await store.load(convs[0]!.key))!.state;
+    const per = (bytes: number) => Math.round(bytes / CONVERSATIONS);
     print({
       figure: 'redis_bytes_per_open_conversation',
-      flow: FLOW, answered: HALFWAY, turnsWithUpdateIds: HALFWAY + 2,
+      flow: FLOW, answered: HALFWAY, turnsWithUpdateIds: HALFWAY + 2, conversations: CONVERSATIONS,
       stateJsonBytes: JSON.stringify(state).length,
-      sessionKeysPerConversation: sessionKeys / CONVERSATIONS,
-      sessionBytes: Math.round(session / CONVERSATIONS),
-      conversationHash: Math.round(conv / CONVERSATIONS),
-      seenKeys: Math.round((session - conv) / CONVERSATIONS),
-      seenAsOneSortedSet: Math.round(oneSet / CONVERSATIONS),
-      timerBytes: Math.round(timerBytes / CONVERSATIONS),
-      total: Math.round((session + timerBytes) / CONVERSATIONS),
+      conversationState: per(conv),
+      updateIds: per(ids),
+      telegramRecord: per(record),
+      timers: Math.round(timerBytes / SCHEDULED),
+      timerEncodings: encodings,
+      otherKeys,
+      total: per(conv + ids + record) + Math.round(timerBytes / SCHEDULED),
       target: 2048,
     });
 
@@ -116,6 +135,34 @@ async function main(): Promise<void> {
       perTurn.push(counter.count);
     }
     print({ figure: 'round_trips_per_answered_item', commandsPerTurn: perTurn, max: Math.max(...perTurn), target: 3 });
+
+    // Whole turns, engine included, with states deflated (the default) and as plain JSON, twice each (the first
+    // round warms up): what deflating costs.
+    for (const deflate of [true, false, true, false]) {
+      const variant = createRunner({ bank, texts, engine, store: new RedisSessionStore<Conversation>({ redis, prefix, deflate }), timers, delivery: new FileSink(dataDir), log: { info() {}, warn() {}, error() {} } });
+      let answered = 0;
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      await Promise.all(
+        Array.from({ length: CONCURRENT }, async () => {
+          for (let n = 0; n < THROUGHPUT_CONVERSATIONS / CONCURRENT; n++) {
+            const x = new Conv(variant);
+            await x.send({ kind: 'open', checkin: checkin(flow, { pseudonym: x.pseudonym, channel: 'telegram', id: `chk_${x.pseudonym}` }) });
+            await x.tapFirst();
+            for (let i = 0; i < HALFWAY; i++, answered++) await x.tapFirst();
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const { user, system } = process.cpuUsage(cpu);
+      const turns = (answered * (HALFWAY + 2)) / HALFWAY;
+      print({
+        figure: 'runner_turns_throughput', states: deflate ? 'deflated' : 'json', concurrentConversations: CONCURRENT,
+        answeredItemsPerSecond: Math.round(answered / seconds), turnsPerSecond: Math.round(turns / seconds),
+        // CPU of this process per turn: steadier than rates when the machine is shared.
+        cpuUsPerTurn: Math.round((user + system) / turns),
+      });
+    }
   } finally {
     await timers.close();
     const written = await scanKeys(redis, `${prefix}:*`);

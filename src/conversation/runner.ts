@@ -2,7 +2,7 @@ import type { Delivery } from '../delivery/port.js';
 import type { Log } from '../delivery/log.js';
 import type { Texts } from '../i18n.js';
 import type { ConversationTimers } from '../sessions/timers.js';
-import type { SessionStore } from '../sessions/store.js';
+import type { SessionStore, Stored } from '../sessions/store.js';
 import type { Bank } from '../survey/load.js';
 import type { LoadedFlow, Locale } from '../survey/schema.js';
 import type { Engine } from './engine.js';
@@ -10,7 +10,8 @@ import { SETTLED_STATES } from './machine.js';
 import type { EngineEvent, Input, Prompt, Snapshot, StepResult } from './types.js';
 
 /**
- * One turn, end to end: load → `engine.step` → compare-and-set save → hand prompts back to the channel.
+ * One turn, end to end: claim the update id and load (one round trip on Redis) → `engine.step` → compare-and-set
+ * save (one more) → hand prompts back to the channel.
  * Responses and safety signals are queued *before* the state that produced them is saved, so a crash in
  * between loses nothing (their ids are stable, the queue ignores a second copy); the channel renders the
  * prompts only after `handle` resolves, so nothing is said that was not saved.
@@ -110,8 +111,7 @@ export function createRunner(deps: RunnerDeps): Runner {
    */
   const idleTimer = (input: Input, conv: Conversation | undefined) => input.kind === 'timer' && (!conv || SETTLED_STATES.includes(conv.snap.value));
 
-  async function stepOnce(turn: Turn, at: Date, claimed: boolean) {
-    const loaded = await store.load(turn.key);
+  async function stepOnce(turn: Turn, at: Date, claimed: boolean, loaded: Stored<Conversation> | undefined) {
     const conv = loaded?.state;
     // A failed claim without a conversation is a copy of a stateless turn — except `open`, the only input that
     // creates one: its first copy may have claimed and died before saving, and compare-and-set on revision 0
@@ -199,9 +199,12 @@ export function createRunner(deps: RunnerDeps): Runner {
   async function handle(turn: Turn): Promise<TurnResult> {
     const at = now();
     try {
-      const claimed = turn.updateId ? await store.seen(turn.key, turn.updateId) : true;
+      // Claim and first load in one round trip; a turn without an update id (a timer) only loads.
+      const { first: claimed, stored } = turn.updateId ? await store.claim(turn.key, turn.updateId) : { first: true, stored: await store.load(turn.key) };
+      let loaded = stored;
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const r = await stepOnce(turn, at, claimed);
+        if (attempt > 1) loaded = await store.load(turn.key);
+        const r = await stepOnce(turn, at, claimed, loaded);
         if (!r) continue; // another replica saved first: start again from its state
         if (r.duplicate) return { prompts: [], events: [], duplicate: true, state: undefined };
         const extra = [...r.extra, ...(await afterSave(turn.key, r.result))];

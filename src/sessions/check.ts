@@ -10,7 +10,7 @@ export interface RedisReport {
   maxmemoryPolicy: string;
 }
 
-/** `GETDEL` and `SET … GET` (timer plans) need 6.2; `noeviction` must be in force everywhere. */
+/** `GETDEL` (the web chat's flash messages) needs 6.2; `noeviction` must be in force everywhere. */
 const MINIMUM_VERSION = [6, 2] as const;
 
 /**
@@ -23,7 +23,7 @@ export async function checkRedis(redis: Redis): Promise<RedisReport> {
   const version = infoField(await redis.info('server'), 'redis_version');
   if (!version) throw new Error('Redis did not report redis_version in INFO server; is this a Redis server?');
   if (olderThan(version, MINIMUM_VERSION)) {
-    throw new Error(`Redis ${version} is too old: feedbackbot needs Redis ${MINIMUM_VERSION.join('.')} or later (GETDEL, SET … GET). Upgrade the server.`);
+    throw new Error(`Redis ${version} is too old: feedbackbot needs Redis ${MINIMUM_VERSION.join('.')} or later (GETDEL). Upgrade the server.`);
   }
   const maxmemoryPolicy = await readPolicy(redis);
   if (maxmemoryPolicy !== 'noeviction') {

@@ -1,5 +1,5 @@
 import { encodeForSave } from './check.js';
-import { SEEN_TTL_SECONDS, type SaveResult, type SessionStore, type Stored } from './store.js';
+import { SEEN_TTL_SECONDS, type Claim, type SaveResult, type SessionStore, type Stored } from './store.js';
 
 /**
  * The embedded default (no `REDIS_URL`): one process, nothing survives a restart. It mirrors the Redis store
@@ -52,6 +52,10 @@ export class MemorySessionStore<S = unknown> implements SessionStore<S> {
     ids.set(updateId, now + SEEN_TTL_SECONDS * 1000);
     this.#seen.set(key, ids);
     return true;
+  }
+
+  async claim(key: string, updateId: string): Promise<Claim<S>> {
+    return { first: await this.seen(key, updateId), stored: await this.load(key) };
   }
 
   async delete(key: string): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Where a conversation lives between two messages. Small on purpose (like grammY's `StorageAdapter`):
- * the runner does load → step → save, and `save` is compare-and-set on the revision, so two replicas or a
- * double tap racing on one conversation can never both win.
+ * the runner does claim (update id) + load → step → save, and `save` is compare-and-set on the revision, so two
+ * replicas or a double tap racing on one conversation can never both win.
  */
 
 /** What is kept per conversation: the engine's snapshot (small JSON) and the revision it was saved at. */
@@ -12,6 +12,12 @@ export interface Stored<S> {
 
 export type SaveResult = 'ok' | 'conflict';
 
+/** What `claim` found: whether this was the first sighting of the update id, and the conversation as stored. */
+export interface Claim<S> {
+  first: boolean;
+  stored: Stored<S> | undefined;
+}
+
 export interface SessionStore<S = unknown> {
   load(key: string): Promise<Stored<S> | undefined>;
   /**
@@ -21,6 +27,8 @@ export interface SessionStore<S = unknown> {
   save(key: string, state: S, expectedRev: number, ttlSeconds: number): Promise<SaveResult>;
   /** True the first time `updateId` is seen for `key` (kept ≥ 25 h), false for every repeat. */
   seen(key: string, updateId: string): Promise<boolean>;
+  /** `seen` and `load` together, as one atomic step (one round trip on Redis): how a turn with an update id starts. */
+  claim(key: string, updateId: string): Promise<Claim<S>>;
   delete(key: string): Promise<void>;
 }
 

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { Script } from './script.js';
 
 /**
  * Reminders and expiry of conversations, independent of the engine: the runner plans them after a save
  * and cancels them on completion or `/wis`; the handler is told which timer fired, nothing more.
  *
- * Delivery is at least once (a worker that dies mid-handler has its job retried), and a timer that is already
+ * Delivery is at least once (a replica that dies mid-handler has its timer fired again), and a timer that is already
  * running when it is cancelled or replanned still finishes: the handler must load the conversation and check
  * the timer still applies.
  */
@@ -34,12 +33,6 @@ export type TimerErrorHandler = (err: Error) => void;
 /** A throwing handler is tried this often in all, waiting 1 s, 2 s, 4 s in between. */
 const ATTEMPTS = 4;
 const BACKOFF_MS = 1000;
-/** Failed jobs (the handler gave up) stay this long, at most this many, for inspection. */
-const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1000 };
-/** A plan's id list outlives its last timer by a day, which covers the handler's retries. */
-const PLAN_MARGIN_SECONDS = 24 * 3600;
-/** Job states that count as a pending timer when cancelled. */
-const PENDING = new Set(['delayed', 'waiting', 'prioritized', 'waiting-children']);
 /** `setTimeout` fires at once beyond ~24.8 days, so longer waits are taken in steps. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -52,108 +45,211 @@ interface Timer {
 
 type TimerJob = Omit<Timer, 'at'>;
 
+/** A plan's timers in the order they fall due. */
 function timersOf(key: string, { reminders, expireAt }: TimerPlan): Timer[] {
-  for (const at of [...reminders, expireAt]) if (!Number.isFinite(at)) throw new RangeError(`timer times must be epoch ms, got ${at}`);
-  return [
-    ...reminders.map((at, index): Timer => ({ key, kind: 'reminder', index, at })),
-    { key, kind: 'expire', index: 0, at: expireAt },
-  ];
+  for (const at of [...reminders, expireAt]) if (!Number.isSafeInteger(at)) throw new RangeError(`timer times must be epoch ms, got ${at}`);
+  const timers: Timer[] = [...reminders.map((at, index): Timer => ({ key, kind: 'reminder', index, at })), { key, kind: 'expire', index: 0, at: expireAt }];
+  return timers.sort((a, b) => a.at - b.at);
 }
 
 const warn: TimerErrorHandler = (err) => process.emitWarning(err);
 
-/** BullMQ job ids may not contain ':', and the key need not be repeated in Redis: a short digest of it. */
-function digest(key: string): string {
-  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
-}
-
 /**
- * Deterministic: the same plan gives the same ids, so replanning it is a no-op. The due time is part of the id
- * because BullMQ silently ignores adding an id that still exists — a reminder whose handler is running right
- * now (and replans) would otherwise swallow its own successor.
- */
-function jobId(timer: Timer): string {
-  return `${digest(timer.key)}.${timer.kind === 'reminder' ? 'r' : 'x'}${timer.index}.${timer.at}`;
-}
-
-/**
- * BullMQ timers, one queue `<prefix>:timers`. Every replica may plan and cancel; replicas given a `handler`
- * also run a worker, and BullMQ's job locks make each timer fire in one of them only.
+ * Timers in Redis, lean: one sorted set and one hash for all conversations, ~200 B per conversation with timers
+ * pending (two BullMQ delayed jobs and their id list took ~2.3 KB, bench/runner.ts).
+ * - `<prefix>:{timers}:due` — sorted set, member = conversation key, score = when its next timer is due (epoch ms).
+ * - `<prefix>:{timers}:plans` — hash, field = conversation key, value = `<attempts> <kind><index>@<at> …`: its
+ *   timers in the order they fall due; only the first is in `due`, the next one is put there once it has fired.
+ * Both are shared, so neither can expire with one conversation: every plan pushes their TTL out to its last
+ * timer + 1 day (never shortens it), and Redis drops both once the last timer has fired or been cancelled.
  *
- * Job ids are listed per conversation under `<prefix>:timer-plans:<digest>` (a JSON array with a TTL of the last
- * due time + 1 day): `cancel` needs them, and planning swaps the list (`SET … GET`) after adding the new jobs and
- * then removes the previous plan's jobs, so racing plans end with exactly the last swapper's jobs.
+ * Every replica may plan and cancel; replicas given a `handler` also poll. A poll is one script that takes the
+ * due timers and leases them (moves their score `leaseMs` ahead), so each fires in one replica; the handler's
+ * success removes the timer and schedules the conversation's next one. A throwing handler is retried after a
+ * backoff, a replica that dies mid-handler loses its lease and another one fires the timer again (at least once);
+ * a timer whose handler gave up `ATTEMPTS` times is dropped and reported to `onError`. A timer replanned or
+ * cancelled while its handler runs is left alone when the handler ends: the plan's first timer (kind, index and
+ * due time) must still be the one that fired.
  *
- * Keys BullMQ leaves without a TTL: `<prefix>:timers:meta` (queue settings), `:id` (its counter) and `:events`
- * (a stream capped at 100 entries of job ids and event names). Job hashes and the `delayed`/`wait`/`active` sets
- * exist only while timers are pending; completed jobs are removed at once, failed ones (the handler gave up)
- * after `KEEP_FAILED` — BullMQ removes those when a later job fails, so they have no TTL of their own.
- *
- * The connection is shared, not closed by `close()`; with a handler it needs `maxRetriesPerRequest: null`.
- * On Redis Cluster pass a hash-tagged prefix such as `{fb}`.
+ * The connection is shared, not closed by `close()`. The hash tag `{timers}` keeps both keys in one Redis Cluster
+ * slot, so the scripts can use both (a prefix with a hash tag of its own, such as `{fb}`, does the same).
  */
 export function createRedisTimers(opts: {
   connection: Redis;
   prefix?: string;
-  /** Set → this process runs the worker. */
+  /** Set → this process polls for due timers and runs them. */
   handler?: TimerHandler;
   onError?: TimerErrorHandler;
+  /** Longest wait between two polls; a timer planned by this process wakes it earlier. */
+  pollMs?: number;
+  /** A claimed timer whose handler has not finished within this is fired again, by any replica. */
+  leaseMs?: number;
 }): ConversationTimers {
-  const { connection, prefix = 'fb', handler, onError = warn } = opts;
-  const queue = new Queue<TimerJob>('timers', {
-    connection,
-    prefix,
-    streams: { events: { maxLen: 100 } },
-    defaultJobOptions: {
-      attempts: ATTEMPTS,
-      backoff: { type: 'exponential', delay: BACKOFF_MS },
-      removeOnComplete: true,
-      removeOnFail: KEEP_FAILED,
-    },
-  });
-  queue.on('error', onError);
-  const worker = handler && new Worker<TimerJob>('timers', ({ data }) => handler(data.key, data.kind, data.index), { connection, prefix, concurrency: 8 });
-  worker?.on('error', onError);
-  worker?.on('failed', (job, err) => {
-    if (job && job.attemptsMade >= ATTEMPTS) onError(err);
-  });
+  const { connection, prefix = 'fb', handler, onError = warn, pollMs = POLL_MS, leaseMs = LEASE_MS } = opts;
+  const keys = [`${prefix}:{timers}:due`, `${prefix}:{timers}:plans`];
+  const running = new Set<Promise<void>>();
+  let polling: Promise<void> | undefined;
+  let wake: { at: number; timeout: NodeJS.Timeout } | undefined;
+  let closed = false;
 
-  const planKey = (key: string) => `${prefix}:timer-plans:${digest(key)}`;
-
-  /** Removes the jobs and counts those that were still pending (not running, not already failed). */
-  async function remove(ids: string[]): Promise<number> {
-    const removed = await Promise.all(
-      ids.map(async (id) => {
-        const state = await queue.getJobState(id);
-        return state !== 'unknown' && (await queue.remove(id)) === 1 && PENDING.has(state);
-      }),
-    );
-    return removed.filter(Boolean).length;
+  /** Polls at `at` (epoch ms), or in `pollMs` if that is sooner, unless a poll is already due sooner still. */
+  function pollAt(requested: number): void {
+    const at = Math.min(requested, Date.now() + pollMs);
+    if (!handler || closed || (wake && wake.at <= at)) return;
+    if (wake) clearTimeout(wake.timeout);
+    const timeout = setTimeout(() => {
+      wake = undefined;
+      // One poll at a time: a wake-up during a poll runs right after it.
+      const next = (polling ?? Promise.resolve()).then(poll);
+      polling = next;
+      void next.finally(() => {
+        if (polling === next) polling = undefined;
+      });
+    }, Math.max(0, at - Date.now())).unref();
+    wake = { at, timeout };
   }
+
+  /** Claims what is due (as much as there is room for) and sleeps until the next timer is due, at most `pollMs`. */
+  async function poll(): Promise<void> {
+    let next = Infinity;
+    try {
+      const room = CONCURRENCY - running.size;
+      if (room > 0) {
+        const [nextDue, ...claimed] = (await CLAIM.run(connection, keys, [Date.now(), leaseMs, room])) as string[];
+        if (nextDue) next = Number(nextDue);
+        for (let i = 0; i < claimed.length; i += 3) {
+          const run = fire(claimed[i]!, claimed[i + 1]!, Number(claimed[i + 2])).finally(() => {
+            running.delete(run);
+            pollAt(Date.now()); // room again, and maybe the conversation's next timer: look now
+          });
+          running.add(run);
+        }
+      }
+    } catch (err) {
+      onError(err instanceof Error ? err : new Error(String(err)));
+    }
+    pollAt(next);
+  }
+
+  /** Runs one leased timer; `head` is the plan entry it was claimed as (`r0@1733…`). */
+  async function fire(key: string, head: string, attempts: number): Promise<void> {
+    const [, kind, index] = /^([rx])(\d+)@/.exec(head) ?? [];
+    try {
+      if (attempts > ATTEMPTS) throw new Error(`timer ${head} was claimed ${attempts} times without finishing`);
+      await handler!(key, kind === 'r' ? 'reminder' : 'expire', Number(index));
+      await DONE.run(connection, keys, [key, head]);
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (attempts >= ATTEMPTS) {
+        onError(error);
+        await DONE.run(connection, keys, [key, head]).catch(onError);
+      } else {
+        await RETRY.run(connection, keys, [key, head, Date.now() + BACKOFF_MS * 2 ** (attempts - 1)]).catch(onError);
+      }
+    }
+  }
+
+  pollAt(Date.now());
 
   return {
     async plan(key, plan) {
       const timers = timersOf(key, plan);
-      const ids = timers.map(jobId);
-      const now = Date.now();
-      await queue.addBulk(timers.map((t, i) => ({ name: t.kind, data: { key, kind: t.kind, index: t.index }, opts: { jobId: ids[i], delay: Math.max(0, t.at - now) } })));
-      const ttl = Math.max(0, Math.ceil((Math.max(...timers.map((t) => t.at)) - now) / 1000)) + PLAN_MARGIN_SECONDS;
-      const previous = await connection.set(planKey(key), JSON.stringify(ids), 'EX', ttl, 'GET');
-      await remove(parseIds(previous).filter((id) => !ids.includes(id)));
+      const entries = timers.map((t) => `${t.kind === 'reminder' ? 'r' : 'x'}${t.index}@${t.at}`);
+      const ttl = Math.max(1, Math.ceil((timers.at(-1)!.at - Date.now()) / 1000)) + MARGIN_SECONDS;
+      await PLAN.run(connection, keys, [key, `0 ${entries.join(' ')}`, timers[0]!.at, ttl]);
+      pollAt(timers[0]!.at);
     },
     async cancel(key) {
-      return remove(parseIds(await connection.getdel(planKey(key))));
+      return Number(await CANCEL.run(connection, keys, [key]));
     },
     async close() {
-      await worker?.close();
-      await queue.close();
+      closed = true;
+      if (wake) clearTimeout(wake.timeout);
+      await polling;
+      await Promise.all(running);
     },
   };
 }
 
-function parseIds(json: string | null): string[] {
-  return json ? (JSON.parse(json) as string[]) : [];
-}
+/** How many timers one replica runs at once, and how often it looks for due ones at most. */
+const CONCURRENCY = 8;
+const POLL_MS = 1000;
+/** Default lease: a reminder's handler is one turn and one message sent, seconds at worst. */
+const LEASE_MS = 60_000;
+/** The shared keys outlive the last timer planned by this much (retries, leases). */
+const MARGIN_SECONDS = 24 * 3600;
+
+/** Lua: the plan's first entry and the rest, from `<attempts> <head> <rest…>`. */
+const SPLIT = `
+local function split(plan)
+  return string.match(plan, '^(%d+) (%S+) ?(.*)$')
+end`;
+
+/** Replaces the conversation's plan, schedules its first timer, and pushes the TTL of both keys out (never in). */
+const PLAN = new Script(`
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+for _, key in ipairs(KEYS) do
+  if redis.call('TTL', key) < tonumber(ARGV[4]) then redis.call('EXPIRE', key, ARGV[4]) end
+end
+return 1`);
+
+/** Removes the plan; returns how many timers it still had. */
+const CANCEL = new Script(`
+local plan = redis.call('HGET', KEYS[2], ARGV[1])
+if not plan then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[1], ARGV[1])
+local _, n = string.gsub(plan, '@', '')
+return n`);
+
+/**
+ * Takes up to ARGV[3] timers due by ARGV[1], leases each for ARGV[2] ms and counts the attempt; returns when the
+ * next timer is due (false: none), then key, head, attempts of each timer taken.
+ */
+const CLAIM = new Script(`${SPLIT}
+local out = {}
+for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))) do
+  local plan = redis.call('HGET', KEYS[2], key)
+  if plan then
+    local attempts, head, rest = split(plan)
+    attempts = tonumber(attempts) + 1
+    redis.call('HSET', KEYS[2], key, attempts .. ' ' .. head .. (rest == '' and '' or ' ' .. rest))
+    redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), key)
+    out[#out + 1] = key
+    out[#out + 1] = head
+    out[#out + 1] = attempts
+  else
+    redis.call('ZREM', KEYS[1], key)
+  end
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+table.insert(out, 1, first[2] or false)
+return out`);
+
+/** The timer ARGV[2] of ARGV[1] is done: schedule the next one, or forget the plan. Not if it was replanned meanwhile. */
+const DONE = new Script(`${SPLIT}
+local plan = redis.call('HGET', KEYS[2], ARGV[1])
+if not plan then return 0 end
+local _, head, rest = split(plan)
+if head ~= ARGV[2] then return 0 end
+if rest == '' then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('ZREM', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[2], ARGV[1], '0 ' .. rest)
+  redis.call('ZADD', KEYS[1], string.match(rest, '^%S-@(%d+)'), ARGV[1])
+end
+return 1`);
+
+/** The timer ARGV[2] of ARGV[1] failed: fire it again at ARGV[3]. Not if it was replanned meanwhile. */
+const RETRY = new Script(`${SPLIT}
+local plan = redis.call('HGET', KEYS[2], ARGV[1])
+if not plan then return 0 end
+local _, head = split(plan)
+if head ~= ARGV[2] then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1`);
 
 /**
  * The embedded default: timers in this process only (lost on restart, like the memory store), unref'd so they

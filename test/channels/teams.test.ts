@@ -146,12 +146,13 @@ describe('Teams channel: old cards and odd input', () => {
   it('storage trouble: the respondent is asked to try again and Teams gets 503, so it delivers again', async () => {
     const user = newUser();
     const store = h.core.store;
-    const load = store.load.bind(store);
-    store.load = () => Promise.reject(new Error('redis down'));
+    const { load, claim } = store;
+    const down = () => Promise.reject(new Error('redis down'));
+    Object.assign(store, { load: down, claim: down });
     try {
       expect(await post(h, message(h, user, { text: 'hallo' }))).toBe(503);
     } finally {
-      store.load = load;
+      Object.assign(store, { load, claim });
     }
     expect(textOf(sentTo(h, user)[0])).toBe('Er ging even iets mis aan mijn kant. Probeer het zo opnieuw.');
   });

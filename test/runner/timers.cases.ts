@@ -11,7 +11,7 @@ import { redisUrl } from '../support/redis.js';
 import { answerAll, Respondent } from './support.js';
 
 /**
- * Reminders and expiry (issue 4.3) through the composed core: Redis store and BullMQ timers (or the embedded
+ * Reminders and expiry (issue 4.3) through the composed core: Redis store and timers (or the embedded
  * default's memory store and timers) and the timer handler of `createCore`, with flow timers shrunk by TIMER_SCALE — an hour lasts 25 ms here, so fixture-club (2 reminders
  * every 12 h, 72 h lifetime) reminds at 0.3 s and 0.6 s and expires at 1.8 s; parent-checkin (1 reminder after
  * 24 h, 168 h lifetime, no partials) reminds at 0.6 s and expires at 4.2 s.
@@ -21,7 +21,7 @@ const HOUR_MS = 25;
 /** Registers the cases for reminders and expiry; run from core.test.ts, one file with the others that start a core. */
 export function timerCases(): void {
   describe.each([
-    ['BullMQ on real Redis', redisUrl(8)],
+    ['the Redis schedule', redisUrl(8)],
     ['memory timers (the embedded default)', undefined],
   ])('runner: reminders and expiry with %s (TIMER_SCALE)', (_, REDIS_URL) => {
     let core: Core;

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { readdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,7 @@ describe('runner: Redis unreachable', () => {
     const dropsBeforeSave: SessionStore<Conversation> = {
       load: (k) => flakyStore.load(k),
       seen: (k, id) => flakyStore.seen(k, id),
+      claim: (k, id) => flakyStore.claim(k, id),
       delete: (k) => flakyStore.delete(k),
       save: (...args) => {
         flaky.disconnect();
@@ -96,7 +98,7 @@ describe('runner: Redis unreachable', () => {
       await expect(r.send(yes, id)).rejects.toBeInstanceOf(RetryLaterError);
       expect((await summary(store, r.key))?.value).toBe('confirmDelete');
 
-      await conn.connect();
+      await reconnect(conn);
       const again = await r.send(yes, id);
       expect(again.duplicate).toBe(false);
       expect(again.prompts.map((p) => p.text)).toEqual([shared.texts.t('nl')('delete.done')]);
@@ -104,3 +106,9 @@ describe('runner: Redis unreachable', () => {
     });
   });
 });
+
+/** BullMQ may already be reconnecting a closed connection of its own accord: connect unless it is, then wait for ready. */
+async function reconnect(redis: Redis): Promise<void> {
+  if (redis.status === 'end' || redis.status === 'wait') await redis.connect();
+  if (redis.status !== 'ready') await once(redis, 'ready');
+}

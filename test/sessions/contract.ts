@@ -119,6 +119,23 @@ export function sessionStoreContract(name: string, setup: () => Promise<Contract
       expect(together.filter(Boolean)).toHaveLength(1);
     });
 
+    it('claim: seen and load in one step, sharing the update ids with seen', async () => {
+      const key = newKey();
+      expect(await store.claim(key, 'u1')).toEqual({ first: true, stored: undefined });
+      await store.save(key, { ids: ['a'] }, 0, 60);
+      expect(await store.claim(key, 'u1')).toEqual({ first: false, stored: { state: { ids: ['a'] }, rev: 1 } });
+      expect(await store.seen(key, 'u2')).toBe(true);
+      expect((await store.claim(key, 'u2')).first).toBe(false);
+      expect((await store.claim(key, 'u3')).first).toBe(true);
+    });
+
+    it('claim: exactly one first for the same update claimed 3 times at once, across replicas', async () => {
+      const [a, b] = subject.replicas;
+      const key = newKey();
+      const together = await Promise.all([a.claim(key, 'u'), b.claim(key, 'u'), a.claim(key, 'u')]);
+      expect(together.filter((c) => c.first)).toHaveLength(1);
+    });
+
     it('delete forgets the state and the update ids of that conversation only', async () => {
       const key = newKey();
       const other = newKey();

@@ -38,6 +38,12 @@ sessionStoreContract('redis (two connections)', async () => {
   };
 });
 
+sessionStoreContract('redis, states as plain JSON (deflate off)', async () => {
+  const redis = connect();
+  const store = new RedisSessionStore<Doc>({ redis, prefix, deflate: false });
+  return { replicas: [store, store], elapse: (ms) => sleep(ms), close: async () => void (await redis.quit()) };
+});
+
 describe('MemorySessionStore', () => {
   it('remembers update ids for 25 hours, then forgets them', async () => {
     let now = 0;
@@ -83,22 +89,51 @@ describe('RedisSessionStore keys', () => {
     await redis.quit();
   });
 
-  it('one hash per conversation, state as JSON next to rev', async () => {
+  it('one string per conversation: the revision, then the state deflated', async () => {
     const key = newKey();
-    await store.save(key, { ids: ['a'] }, 0, 60);
-    expect(await redis.hgetall(`${prefix}:{${key}}:conv`)).toEqual({ state: '{"ids":["a"]}', rev: '1' });
+    const state = { ids: Array.from({ length: 40 }, (_, i) => `update-${i}`) };
+    await store.save(key, state, 0, 60);
+    const raw = (await redis.getBuffer(`${prefix}:{${key}}:conv`))!;
+    expect(raw.subarray(0, 3).toString()).toBe('1 z');
+    expect(raw.length).toBeLessThan(JSON.stringify(state).length / 2);
+    expect(await store.load(key)).toEqual({ state, rev: 1 });
   });
 
-  it('one round trip per load, save, seen and delete', async () => {
+  it('with deflate off, the state is plain JSON after the revision; either store reads what the other wrote', async () => {
+    const key = newKey();
+    const plain = new RedisSessionStore<Doc>({ redis, prefix, deflate: false });
+    await plain.save(key, { ids: ['a'] }, 0, 60);
+    expect(await redis.get(`${prefix}:{${key}}:conv`)).toBe('1 j{"ids":["a"]}');
+    expect(await store.load(key)).toEqual({ state: { ids: ['a'] }, rev: 1 });
+    await store.save(key, { ids: ['a', 'b'] }, 1, 60);
+    expect(await plain.load(key)).toEqual({ state: { ids: ['a', 'b'] }, rev: 2 });
+  });
+
+  it('reads a state hash of the first layout, and replaces it by the string at the next save', async () => {
+    const key = newKey();
+    const conv = `${prefix}:{${key}}:conv`;
+    await redis.hset(conv, 'state', '{"ids":["old"]}', 'rev', '4');
+    await redis.expire(conv, 60);
+    expect(await store.load(key)).toEqual({ state: { ids: ['old'] }, rev: 4 });
+    expect(await store.claim(key, 'u')).toEqual({ first: true, stored: { state: { ids: ['old'] }, rev: 4 } });
+    expect(await store.save(key, { ids: ['stale'] }, 3, 60)).toBe('conflict');
+    expect(await store.save(key, { ids: ['old', 'new'] }, 4, 60)).toBe('ok');
+    expect(await redis.type(conv)).toBe('string');
+    expect(await store.load(key)).toEqual({ state: { ids: ['old', 'new'] }, rev: 5 });
+  });
+
+  it('one round trip per load, save, seen, claim and delete', async () => {
     const key = newKey();
     await store.save(key, { ids: [] }, 0, 60); // the scripts are now known to the server
-    await store.seen(key, 'warm-up');
+    await store.claim(key, 'warm-up');
+    await store.load(key);
     await store.delete(key);
     const counter = countCommands(redis);
     for (const op of [
       () => store.load(key),
       () => store.save(key, { ids: ['a'] }, 0, 60),
       () => store.seen(key, 'u'),
+      () => store.claim(key, 'v'),
       () => store.delete(key),
     ]) {
       counter.reset();
@@ -107,18 +142,23 @@ describe('RedisSessionStore keys', () => {
     }
   });
 
-  it('seen keys live at least 25 hours', async () => {
+  it('update ids: one sorted set per conversation that lives 25 hours and drops ids older than that', async () => {
     const key = newKey();
-    await store.seen(key, 'u');
-    expect(await redis.ttl(`${prefix}:{${key}}:seen:u`)).toBeGreaterThanOrEqual(25 * 3600 - 1);
-    expect(await redis.ttl(`${prefix}:{${key}}:seen`)).toBeGreaterThanOrEqual(25 * 3600 - 1);
+    const ids = `${prefix}:{${key}}:ids`;
+    const [serverNow] = await redis.time();
+    await redis.zadd(ids, String(Number(serverNow) - SEEN_TTL_SECONDS - 1), 'ancient', String(Number(serverNow) - 3600), 'recent');
+    expect(await store.seen(key, 'u')).toBe(true);
+    expect(await redis.zrange(ids, '0', '-1')).toEqual(['recent', 'u']);
+    expect(await redis.ttl(ids)).toBeGreaterThanOrEqual(SEEN_TTL_SECONDS - 1);
+    expect(await store.seen(key, 'recent')).toBe(false);
+    expect(await store.seen(key, 'ancient')).toBe(true);
   });
 
   it('after delete no key of the conversation is left in the database', async () => {
     const key = newKey();
     await store.save(key, { ids: ['a'] }, 0, 60);
     for (let i = 0; i < 5; i++) await store.seen(key, `u${i}`);
-    expect(await scanKeys(redis, `*{${key}}*`)).toHaveLength(7);
+    expect(await scanKeys(redis, `*{${key}}*`)).toHaveLength(2);
     await store.delete(key);
     expect(await scanKeys(redis, `*${key}*`)).toEqual([]);
   });
@@ -134,7 +174,7 @@ describe('RedisSessionStore keys', () => {
     }
     await store.delete(keys[0]!);
     const written = await scanKeys(redis, `${prefix}:*`);
-    expect(written.length).toBeGreaterThanOrEqual(4 * 4);
+    expect(written.length).toBeGreaterThanOrEqual(4 * 2);
     expect(await keysWithoutTtl(redis, written)).toEqual([]);
   });
 });

@@ -135,8 +135,8 @@ afterAll(async () => {
   await Promise.all(connections.map((c) => c.quit()));
 });
 
-timersContract('redis (BullMQ)', async (handler) => {
-  const timers = createRedisTimers({ connection: connect(), prefix, handler });
+timersContract('redis (sorted-set schedule)', async (handler) => {
+  const timers = createRedisTimers({ connection: connect(), prefix, handler, pollMs: 50 });
   return { timers, close: () => timers.close() };
 });
 
@@ -145,7 +145,7 @@ describe('Redis timers on two replicas', () => {
   let replicas: ConversationTimers[];
 
   beforeAll(() => {
-    replicas = [0, 1].map(() => createRedisTimers({ connection: connect(), prefix: `${prefix}-replicas`, handler: recorder.handler }));
+    replicas = [0, 1].map(() => createRedisTimers({ connection: connect(), prefix: `${prefix}-replicas`, handler: recorder.handler, pollMs: 50 }));
   });
   afterAll(() => Promise.all(replicas.map((r) => r.close())));
 
@@ -158,10 +158,44 @@ describe('Redis timers on two replicas', () => {
     for (const key of keys) expect(recorder.of(key)).toEqual(['reminder 0', 'expire 0']);
   });
 
-  it('leaves no key without a TTL but the queue’s own meta, id and events', async () => {
+  it('leaves no key without a TTL, and none at all once every timer has fired', async () => {
     const redis = connections[0]!;
-    const left = await keysWithoutTtl(redis, await scanKeys(redis, `${prefix}*`));
-    const own = [prefix, `${prefix}-replicas`].flatMap((p) => ['meta', 'id', 'events'].map((k) => `${p}:timers:${k}`));
-    expect(left.filter((k) => !own.includes(k))).toEqual([]);
+    const key = newKey();
+    const now = Date.now();
+    await replicas[0]!.plan(key, { reminders: [now + 100], expireAt: now + 10 * 24 * 3600_000 });
+    const keys = await scanKeys(redis, `${prefix}-replicas:*`);
+    expect(keys.sort()).toEqual([`${prefix}-replicas:{timers}:due`, `${prefix}-replicas:{timers}:plans`]);
+    expect(await keysWithoutTtl(redis, keys)).toEqual([]);
+    // The TTL reaches past the last timer planned, and a shorter plan later does not pull it in.
+    expect(await redis.ttl(`${prefix}-replicas:{timers}:plans`)).toBeGreaterThan(10 * 24 * 3600);
+    await replicas[1]!.plan(newKey(), { reminders: [], expireAt: now + 100 });
+    expect(await redis.ttl(`${prefix}-replicas:{timers}:due`)).toBeGreaterThan(10 * 24 * 3600);
+    await until(() => recorder.of(key).length === 1, FIRE_WITHIN_MS);
+    expect(await replicas[0]!.cancel(key)).toBe(1);
+    await until(async () => (await scanKeys(redis, `${prefix}-replicas:*`)).length === 0, FIRE_WITHIN_MS);
+    expect(await scanKeys(redis, `${prefix}-replicas:*`)).toEqual([]);
+  });
+});
+
+describe('Redis timers: a replica that dies mid-handler', () => {
+  it('another replica fires the timer again once the lease has run out', async () => {
+    const p = `${prefix}-lease`;
+    const fired: string[] = [];
+    const key = newKey();
+    // The first replica claims the reminder, then loses its connection and never finishes: a killed process.
+    const dyingConnection = new Redis(redisUrl(1), { maxRetriesPerRequest: null });
+    const dying = createRedisTimers({ connection: dyingConnection, prefix: p, handler: () => new Promise(() => {}), onError: () => {}, pollMs: 50, leaseMs: 300 });
+    await dying.plan(key, { reminders: [Date.now()], expireAt: Date.now() + 60_000 });
+    const redis = connections[0]!;
+    await until(async () => Number(await redis.zscore(`${p}:{timers}:due`, key)) > Date.now(), FIRE_WITHIN_MS);
+    dyingConnection.disconnect();
+    const survivor = createRedisTimers({ connection: connect(), prefix: p, handler: async (k, kind, index) => void fired.push(`${kind} ${index}`), pollMs: 50 });
+    try {
+      await until(() => fired.length === 1, FIRE_WITHIN_MS);
+      expect(fired).toEqual(['reminder 0']);
+    } finally {
+      await survivor.cancel(key);
+      await survivor.close();
+    }
   });
 });
