@@ -73,6 +73,9 @@ const Env = z
 
 export type Config = z.infer<typeof Env>;
 
+/** Every variable the bot reads: .env.example must document each (test/ops/env-example.test.ts). */
+export const CONFIG_KEYS = Object.keys(Env.shape) as Array<keyof Config>;
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration (${problems.length}):\n- ${problems.join('\n- ')}`);

@@ -5,9 +5,16 @@ import Fastify, { type FastifyInstance } from 'fastify';
  * endpoints register on it. Bodies are capped and parsed by Fastify; a broken body gets 400, never a crash.
  */
 export interface ServerOptions {
-  /** Extra readiness checks (Redis reachable, queues running); all must resolve true. */
-  ready?: Array<() => Promise<boolean>>;
+  /** Readiness checks by name (redis, queues, flows); all must resolve true. /readyz names the failing ones. */
+  ready?: Record<string, () => Promise<boolean>>;
   bodyLimit?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Shutdown has begun: every new request but /healthz gets 503 (a platform retries it on another replica). */
+    drain(): void;
+  }
 }
 
 export function createServer(opts: ServerOptions = {}): FastifyInstance {
@@ -18,9 +25,10 @@ export function createServer(opts: ServerOptions = {}): FastifyInstance {
   });
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
-    const checks = await Promise.all((opts.ready ?? []).map((c) => c().catch(() => false)));
-    const ok = !draining && checks.every(Boolean);
-    return reply.code(ok ? 200 : 503).send({ ok });
+    const entries = await Promise.all(Object.entries(opts.ready ?? {}).map(async ([name, check]) => [name, await check().catch(() => false)] as const));
+    const checks = Object.fromEntries(entries);
+    const ok = !draining && entries.every(([, passed]) => passed);
+    return reply.code(ok ? 200 : 503).send({ ok, checks });
   });
   app.decorate('drain', () => {
     draining = true;

@@ -16,6 +16,8 @@ export interface ConversationTimers {
   /** Removes every pending timer of that conversation (on completion, on "/wis"). Returns how many were removed. */
   cancel(key: string): Promise<number>;
   close(): Promise<void>;
+  /** Readiness: the timer worker of this process is running (always true without one). */
+  running?(): boolean;
 }
 
 export interface TimerPlan {
@@ -148,6 +150,7 @@ export function createRedisTimers(opts: {
       await worker?.close();
       await queue.close();
     },
+    running: () => worker?.isRunning() ?? true,
   };
 }
 
