@@ -26,8 +26,9 @@ export interface Bot {
   /** Listens on PORT/HOST (PORT 0: a free port) and registers the Telegram webhook; returns the base URL. */
   listen(): Promise<string>;
   /**
-   * SIGTERM: new requests get 503 at once, requests in flight (turns) finish, then channels, queues (running jobs
-   * finish) and Redis close.
+   * SIGTERM: new requests get 503 at once (the server keeps listening, so callers get an answer they retry rather
+   * than a refused connection), requests in flight (turns) finish, then the server, channels, queues (running
+   * jobs finish) and Redis close.
    */
   shutdown(): Promise<void>;
 }
@@ -68,7 +69,7 @@ export async function createBot(config: Config, log: Logger): Promise<Bot> {
     },
     async shutdown() {
       log.info('shutting down: refusing new requests, finishing those in flight');
-      app.drain();
+      await app.drain();
       await app.close();
       await telegram?.stop();
       await teams?.stop();

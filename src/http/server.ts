@@ -12,16 +12,27 @@ export interface ServerOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Shutdown has begun: every new request but /healthz gets 503 (a platform retries it on another replica). */
-    drain(): void;
+    /**
+     * Shutdown has begun: every new request but /healthz gets 503 (Telegram and Bot Framework retry it, on another
+     * replica), while the server keeps listening; resolves once the requests in flight (turns) have answered.
+     */
+    drain(): Promise<void>;
   }
 }
 
 export function createServer(opts: ServerOptions = {}): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 256 * 1024, trustProxy: true });
   let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const done = () => {
+    inFlight--;
+    if (draining && inFlight === 0) idle?.();
+  };
   app.addHook('onRequest', async (req, reply) => {
-    if (draining && req.url !== '/healthz') reply.code(503).header('connection', 'close').send({ error: 'shutting down' });
+    if (draining && req.url !== '/healthz') return reply.code(503).header('connection', 'close').send({ error: 'shutting down' });
+    inFlight++;
+    reply.raw.once('close', done); // answered, or the client went away
   });
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
@@ -32,6 +43,7 @@ export function createServer(opts: ServerOptions = {}): FastifyInstance {
   });
   app.decorate('drain', () => {
     draining = true;
+    return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
   });
   return app;
 }

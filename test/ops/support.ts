@@ -1,5 +1,11 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import type { User } from 'grammy/types';
 import { buttonsOf, TgUser, type Harness } from '../channels/telegram-harness.js';
 import type { FakeBotApi } from '../support/fake-bot-api.js';
@@ -112,4 +118,106 @@ export class TgPerson extends TgUser {
     }
     return turns;
   }
+}
+
+export interface Gate {
+  /** Point the bot's TELEGRAM_API_ROOT here. */
+  apiRoot: string;
+  /** From now on, calls of these Bot API methods wait until `open()`. */
+  close(methods: string[]): void;
+  /** Resolves once at least one call waits at the closed gate. */
+  holding(): Promise<void>;
+  open(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A pass-through in front of the fake Bot API that can hold calls: with the bot's answer held, its turn stays in
+ * flight for as long as the test needs (a SIGTERM arriving mid-turn, deterministically).
+ */
+export async function startGate(target: string): Promise<Gate> {
+  let closed: string[] = [];
+  const waiting: Array<() => void> = [];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', async () => {
+      const method = req.url!.slice(req.url!.lastIndexOf('/') + 1);
+      if (closed.includes(method)) await new Promise<void>((resolve) => waiting.push(resolve));
+      const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'application/json' }, body: raw || undefined });
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    apiRoot: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close(methods) {
+      closed = methods;
+    },
+    async holding() {
+      while (!waiting.length) await new Promise((r) => setTimeout(r, 10));
+    },
+    open() {
+      closed = [];
+      waiting.splice(0).forEach((go) => go());
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * What the Dockerfile's final stage holds, in a fresh directory: `npm run build` compiled into its dist/, flows/,
+ * locales/, package.json and the dependencies (linked). Nothing else — so a path that reaches for src/ fails here.
+ */
+export async function buildImage(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'fb-image-'));
+  await promisify(execFile)('npm', ['run', 'build', '--', '--outDir', join(dir, 'dist')], { cwd: REPO });
+  for (const part of ['flows', 'locales', 'package.json']) cpSync(join(REPO, part), join(dir, part), { recursive: true });
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+export interface BotProcess {
+  child: ChildProcess;
+  /** JSON log lines from stdout, parsed. */
+  logs: Array<Record<string, unknown> & { msg: string }>;
+  stderr: string[];
+  /** http://127.0.0.1:<port>, once it logged that it listens. */
+  base: Promise<string>;
+  /** The exit code (null when killed by a signal). */
+  exit: Promise<number | null>;
+  /** Resolves once a line with this message was logged. */
+  logged(msg: string): Promise<void>;
+}
+
+/** `node dist/main.js` in `dir`, as the image's CMD runs it, with only the given environment (and PATH). */
+export function startBotProcess(dir: string, env: Record<string, string>): BotProcess {
+  const child = spawn(process.execPath, ['dist/main.js'], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: BotProcess['logs'] = [];
+  const stderr: string[] = [];
+  let rest = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    const parts = (rest + c.toString()).split('\n');
+    rest = parts.pop()!;
+    for (const line of parts) if (line.startsWith('{')) logs.push(JSON.parse(line) as BotProcess['logs'][number]);
+  });
+  child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const logged = async (msg: string) => {
+    while (!logs.some((l) => l.msg === msg)) {
+      if (child.exitCode !== null) throw new Error(`the bot exited (${child.exitCode}) before logging "${msg}": ${stderr.join('')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const base = logged('feedbackbot is listening').then(() => `http://127.0.0.1:${String(logs.find((l) => l.msg === 'feedbackbot is listening')!.port)}`);
+  return { child, logs, stderr, base, exit, logged };
+}
+
+/** The value of one Prometheus series (0 when absent). */
+export async function metric(base: string, series: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
 }
