@@ -49,6 +49,17 @@ function start(): BotProcess {
 }
 
 describe('the built server (node dist/main.js)', () => {
+  it('refuses a bad configuration at start: every problem named at once, exit 1', async () => {
+    const refused = startBotProcess(image, {
+      NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'localhost:6379', TELEGRAM_BOT_TOKEN: '123:abc', RESPONSES_WEBHOOK_URL: 'https://backend.example.org/hook',
+      CHECKIN_API_TOKENS: 'short',
+    });
+    expect(await refused.exit).toBe(1);
+    const said = refused.stderr.join('');
+    for (const name of ['PORT', 'REDIS_URL', 'TELEGRAM_BOT_TOKEN', 'CHECKIN_API_TOKENS', 'RESPONSES_WEBHOOK_SECRET', 'PSEUDONYM_KEY']) expect(said).toContain(`- ${name}:`);
+    expect(said).toMatch(/^Invalid configuration \(\d+\):/);
+  });
+
   let first: BotProcess;
   let base: string;
 

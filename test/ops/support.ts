@@ -212,6 +212,7 @@ export function startBotProcess(dir: string, env: Record<string, string>): BotPr
     }
   };
   const base = logged('feedbackbot is listening').then(() => `http://127.0.0.1:${String(logs.find((l) => l.msg === 'feedbackbot is listening')!.port)}`);
+  base.catch(() => {}); // a process that is meant to refuse to start never listens; whoever awaits `base` still sees why
   return { child, logs, stderr, base, exit, logged };
 }
 
