@@ -165,4 +165,11 @@ describe('metrics after the canary run', () => {
     expect(text).toMatch(/^process_cpu_user_seconds_total /m);
     expect(text.toLowerCase()).not.toContain(CANARY.toLowerCase());
   });
+
+  it('counts Redis connection errors', async () => {
+    const before = Number(/^feedbackbot_redis_errors_total\{source="core"\} (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
+    bot.core.redis!.emit('error', new Error('read ECONNRESET'));
+    const after = await (await fetch(`${base}/metrics`)).text();
+    expect(after).toContain(`feedbackbot_redis_errors_total{source="core"} ${before + 1}`);
+  });
 });
