@@ -52,6 +52,7 @@ const Env = z
     /** Shrinks every flow timer (reminders, lifetime) by this factor, so tests and drills see them fire in seconds. */
     TIMER_SCALE: z.coerce.number().positive('TIMER_SCALE must be a positive factor').max(1, 'TIMER_SCALE may only shorten timers (≤ 1)').default(1),
   })
+  // Runs also when single variables failed (`when`): the operator hears about every problem in one start, not one round at a time.
   .superRefine((env, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (env.TELEGRAM_BOT_TOKEN && env.PUBLIC_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
@@ -71,9 +72,12 @@ const Env = z
     if (env.RESPONSES_WEBHOOK_URL && !env.REDIS_URL) issue('REDIS_URL', 'REDIS_URL is required for RESPONSES_WEBHOOK_URL (queued, retried delivery)');
     if (env.NODE_ENV === 'production' && env.TIMER_SCALE !== 1) issue('TIMER_SCALE', 'TIMER_SCALE is for tests and drills; it is refused with NODE_ENV=production');
     if (env.NODE_ENV === 'production' && !env.PSEUDONYM_KEY) issue('PSEUDONYM_KEY', 'PSEUDONYM_KEY is required in production (pseudonyms must be stable across restarts)');
-  });
+  }, { when: () => true });
 
 export type Config = z.infer<typeof Env>;
+
+/** Every variable the bot reads: .env.example must document each (test/ops/env-example.test.ts). */
+export const CONFIG_KEYS = Object.keys(Env.shape) as Array<keyof Config>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

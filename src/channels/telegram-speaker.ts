@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Checkins } from '../checkins/port.js';
 import type { EngineEvent, Prompt } from '../conversation/types.js';
 import type { Texts } from '../i18n.js';
+import { errorSummary } from '../log.js';
 import type { Locale } from '../survey/schema.js';
 import type { ChatRecord, ChatRecords } from './telegram-record.js';
 import { answeredText, toMessages, toast } from './telegram-render.js';
@@ -132,7 +133,7 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
           const notice = prompts.find((p) => p.kind === 'notice');
           prompts = prompts.filter((p) => p !== notice);
           answering = api.answerCallbackQuery(said.query.id, notice ? { text: toast(notice.text) } : {}).catch((err: unknown) => {
-            log.warn({ key, err: (err as Error).message }, 'telegram: answerCallbackQuery failed');
+            log.warn({ key, err: errorSummary(err) }, 'telegram: answerCallbackQuery failed');
           });
         }
         try {

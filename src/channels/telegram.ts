@@ -6,6 +6,7 @@ import type { Checkins } from '../checkins/port.js';
 import { CLOSED_STATES } from '../conversation/machine.js';
 import type { TurnResult } from '../conversation/runner.js';
 import type { Input } from '../conversation/types.js';
+import { errorSummary } from '../log.js';
 import { LOCALES, type Locale } from '../survey/schema.js';
 import { memoryChatRecords, redisChatRecords } from './telegram-record.js';
 import { commandMenu } from './telegram-render.js';
@@ -97,7 +98,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
       prompts: result.prompts, events: result.events, ...(query ? { query } : {}),
       ...(ctxState ? { lng: ctxState.lng, checkinId: ctxState.checkin.id } : {}),
       final: !result.state || CLOSED_STATES.includes(result.state.value),
-    }).catch((err: unknown) => log.warn({ key, err: (err as Error).message }, 'telegram: saved turn could not be said'));
+    }).catch((err: unknown) => log.warn({ key, err: errorSummary(err) }, 'telegram: saved turn could not be said'));
   }
 
   async function sayTryAgain(ctx: Context, chat: number): Promise<void> {
@@ -164,7 +165,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   // Stickers, photos, voice messages…: the engine answers that only text and buttons work.
   bot.on('message', (ctx) => turn(ctx, ctx.chat.id, { kind: 'unsupported' }));
 
-  bot.catch((err) => log.error({ err: (err.error as Error)?.message }, 'telegram: update failed (polling)'));
+  bot.catch((err) => log.error({ err: errorSummary(err) }, 'telegram: update failed (polling)'));
 
   if (mode === 'webhook') {
     const handle = webhookCallback(bot, 'fastify', { secretToken: opts.secret, onTimeout: 'throw', timeoutMilliseconds: WEBHOOK_TIMEOUT_MS });
@@ -172,7 +173,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
       try {
         await handle(req, reply);
       } catch (err) {
-        log.warn({ err: (err as Error).message }, 'telegram: update not acknowledged; Telegram will deliver it again');
+        log.warn({ err: errorSummary(err) }, 'telegram: update not acknowledged; Telegram will deliver it again');
         if (!reply.sent) await reply.code(503).send({ ok: false });
       }
     });
@@ -197,7 +198,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
       } else {
         await bot.api.deleteWebhook({ drop_pending_updates: false });
         bot.start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false }).catch((err: unknown) => {
-          log.error({ err: (err as Error).message }, 'telegram: long polling stopped');
+          log.error({ err: errorSummary(err) }, 'telegram: long polling stopped');
         });
         log.info({ mode }, 'telegram: long polling');
       }

@@ -150,6 +150,21 @@ export class QueueDelivery implements Delivery {
     return jobs.filter((job) => ids === undefined || ids.includes(job.id ?? ''));
   }
 
+  /** Metrics seam: how each attempt of this process's workers ended (`retry` when BullMQ will try again), and their connection errors. */
+  observe(hooks: { attempt(lane: Lane, result: string): void; error(lane: Lane): void }): void {
+    this.workers.forEach((worker, i) => {
+      const lane = LANE_NAMES[i]!;
+      worker.on('completed', (_job, result: string) => hooks.attempt(lane, result));
+      worker.on('failed', () => hooks.attempt(lane, 'retry'));
+      worker.on('error', () => hooks.error(lane));
+    });
+  }
+
+  /** Readiness: every worker this process started is still running (none when it only enqueues). */
+  running(): boolean {
+    return this.workers.every((w) => w.isRunning());
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all(LANE_NAMES.map((lane) => this.queues[lane].close()));

@@ -5,25 +5,45 @@ import Fastify, { type FastifyInstance } from 'fastify';
  * endpoints register on it. Bodies are capped and parsed by Fastify; a broken body gets 400, never a crash.
  */
 export interface ServerOptions {
-  /** Extra readiness checks (Redis reachable, queues running); all must resolve true. */
-  ready?: Array<() => Promise<boolean>>;
+  /** Readiness checks by name (redis, queues, flows); all must resolve true. /readyz names the failing ones. */
+  ready?: Record<string, () => Promise<boolean>>;
   bodyLimit?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Shutdown has begun: every new request but /healthz gets 503 (Telegram and Bot Framework retry it, on another
+     * replica), while the server keeps listening; resolves once the requests in flight (turns) have answered.
+     */
+    drain(): Promise<void>;
+  }
 }
 
 export function createServer(opts: ServerOptions = {}): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 256 * 1024, trustProxy: true });
   let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const done = () => {
+    inFlight--;
+    if (draining && inFlight === 0) idle?.();
+  };
   app.addHook('onRequest', async (req, reply) => {
-    if (draining && req.url !== '/healthz') reply.code(503).header('connection', 'close').send({ error: 'shutting down' });
+    if (draining && req.url !== '/healthz') return reply.code(503).header('connection', 'close').send({ error: 'shutting down' });
+    inFlight++;
+    reply.raw.once('close', done); // answered, or the client went away
   });
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
-    const checks = await Promise.all((opts.ready ?? []).map((c) => c().catch(() => false)));
-    const ok = !draining && checks.every(Boolean);
-    return reply.code(ok ? 200 : 503).send({ ok });
+    const entries = await Promise.all(Object.entries(opts.ready ?? {}).map(async ([name, check]) => [name, await check().catch(() => false)] as const));
+    const checks = Object.fromEntries(entries);
+    const ok = !draining && entries.every(([, passed]) => passed);
+    return reply.code(ok ? 200 : 503).send({ ok, checks });
   });
   app.decorate('drain', () => {
     draining = true;
+    return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
   });
   return app;
 }

@@ -15,6 +15,8 @@ export interface ConversationTimers {
   /** Removes every pending timer of that conversation (on completion, on "/wis"). Returns how many were removed. */
   cancel(key: string): Promise<number>;
   close(): Promise<void>;
+  /** Readiness: the timer worker of this process is running (always true without one). */
+  running?(): boolean;
 }
 
 export interface TimerPlan {
@@ -168,6 +170,8 @@ export function createRedisTimers(opts: {
       await polling;
       await Promise.all(running);
     },
+    // A poller is either waiting for its next wake-up or polling, until closed.
+    running: () => !handler || (!closed && (wake !== undefined || polling !== undefined)),
   };
 }
 

@@ -15,11 +15,11 @@ import { postUpdate, startCommand, callbackQuery, privateChat, textMessage } fro
 import type { InlineKeyboardButton, Message, User } from 'grammy/types';
 
 /**
- * Follow-ups over time (issue 7, item 6), end to end on Telegram with the real check-in API, Redis (database 11),
+ * Follow-ups over time (issue 7, item 6), end to end on Telegram with the real check-in API, Redis (database 13),
  * grammY against the fake Bot API: consent at the end of a questionnaire, a later check-in for the same
  * `respondentRef` said directly at `sendAt`, no consent → invite only, `/wis` and a block end it.
  */
-const DB = 11;
+const DB = 13;
 const SECRET = 'test-webhook-secret_0123456789';
 const API_TOKEN = 'followups-test-token-0123456789abcdef';
 const TTL_DAYS = 30;

@@ -1,0 +1,81 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createCore, type Core } from '../app.js';
+import { createTeamsChannel, teamsEnabled, type TeamsChannel } from '../channels/teams.js';
+import { createTelegramChannel, type TelegramChannel } from '../channels/telegram.js';
+import { createWebChannel } from '../channels/web.js';
+import { createCheckinsFor, type CheckinsWiring } from '../checkins/index.js';
+import type { Config } from '../config.js';
+import { QueueDelivery } from '../delivery/queue.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import { registerMetrics } from './metrics.js';
+import { createServer } from './server.js';
+
+/**
+ * The bot as `npm start` serves it: core, check-ins, metrics and every configured channel on the one HTTP server.
+ * Split from main.ts so tests compose exactly what production runs (with their own logger) and stop it the same way.
+ */
+export interface Bot {
+  core: Core;
+  app: FastifyInstance;
+  wiring: CheckinsWiring;
+  metrics: Metrics;
+  telegram?: TelegramChannel;
+  teams?: TeamsChannel;
+  /** Listens on PORT/HOST (PORT 0: a free port) and registers the Telegram webhook; returns the base URL. */
+  listen(): Promise<string>;
+  /**
+   * SIGTERM: new requests get 503 at once (the server keeps listening, so callers get an answer they retry rather
+   * than a refused connection), requests in flight (turns) finish, then the server, channels, queues (running
+   * jobs finish) and Redis close.
+   */
+  shutdown(): Promise<void>;
+}
+
+export async function createBot(config: Config, log: Logger): Promise<Bot> {
+  let wiring: CheckinsWiring | undefined;
+  const core = await createCore(config, log, { onEvents: async (key, events, state) => wiring?.onEvents(key, events, state) });
+  wiring = createCheckinsFor(core);
+  const delivery = core.delivery instanceof QueueDelivery ? core.delivery : undefined;
+  const metrics = createMetrics({ backlog: delivery && (() => delivery.counts()) });
+  metrics.instrument(core.runner);
+  core.redis?.on('error', () => metrics.redisError('core'));
+  delivery?.observe({ attempt: metrics.deliveryAttempt, error: () => metrics.redisError('delivery') });
+
+  const app = createServer({
+    ready: {
+      redis: async () => !core.redis || (await core.redis.ping()) === 'PONG',
+      queues: async () => (delivery?.running() ?? true) && (core.timers.running?.() ?? true),
+      flows: async () => core.bank.flows.size > 0,
+    },
+  });
+  registerMetrics(app, metrics.registry);
+  wiring.registerRoutes(app);
+  createWebChannel({ core, app, checkins: wiring.checkins, limiter: wiring.limiter });
+  const telegram = config.TELEGRAM_BOT_TOKEN
+    ? createTelegramChannel({ core, app, checkins: wiring.checkins, token: config.TELEGRAM_BOT_TOKEN, secret: config.TELEGRAM_WEBHOOK_SECRET, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL })
+    : undefined;
+  const teams = teamsEnabled(config) ? await createTeamsChannel({ core, app, checkins: wiring.checkins }) : undefined;
+
+  return {
+    core, app, wiring, metrics, telegram, teams,
+    async listen() {
+      await app.listen({ port: config.PORT, host: config.HOST });
+      await telegram?.start();
+      const { port } = app.server.address() as AddressInfo;
+      log.info({ port, telegram: telegram?.mode ?? 'off', teams: Boolean(teams) }, 'feedbackbot is listening');
+      return `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    },
+    async shutdown() {
+      log.info('shutting down: refusing new requests, finishing those in flight');
+      await app.drain();
+      await app.close();
+      await telegram?.stop();
+      await teams?.stop();
+      await wiring.close();
+      await core.close();
+      log.info('shut down');
+    },
+  };
+}
