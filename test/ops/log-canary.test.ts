@@ -97,15 +97,16 @@ describe('log canary', () => {
     expect(await person.answer()).toBe(200);
     await person.playToEnd();
     expect(person.finished()).toBe(true);
-    // Someone without an invite, a forged button, then the person asks to be forgotten.
+    // Someone without an invite and a forged button.
     expect((await postUpdate(`${base}/telegram`, textMessage(`hallo ${CANARY}`, { from: { ...user, id: CANARY_ID + 1 } }), WEBHOOK_SECRET)).status).toBe(200);
     expect((await postUpdate(`${base}/telegram`, callbackQuery(`9|${CANARY}|a:1`, { from: user }), WEBHOOK_SECRET)).status).toBe(200);
+    // The response, with the canary in its free text, failed three times against a backend echoing the canary…
+    await receiver.until((a) => a.filter((x) => x.body.type === 'response.completed').length >= 3);
+    await vi.waitUntil(() => lines.some((l) => l.includes('moved to dead letters')), { timeout: 10_000 });
+    // …and is a dead letter when the person asks to be forgotten, which takes it too.
     expect((await person.say('/wis')).status).toBe(200);
     expect((await person.say('ja')).status).toBe(200);
     expect(person.messages().at(-1)?.text).toMatch(/gewist/i);
-    // The response, with the canary in its free text, failed three times against a backend echoing the canary.
-    await receiver.until((a) => a.filter((x) => x.body.type === 'response.completed').length >= 3);
-    await vi.waitUntil(() => lines.some((l) => l.includes('moved to dead letters')), { timeout: 10_000 });
     expect(JSON.stringify(receiver.attempts.map((a) => a.body))).toContain(CANARY);
     expect(receiver.attempts.some((a) => a.body.type === 'safety.signal')).toBe(true);
   });

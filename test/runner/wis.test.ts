@@ -103,11 +103,8 @@ describe('runner: /wis and /antwoorden (Redis store and timers, BullMQ delivery)
 
     expect(done.prompts.map((p) => p.text)).toEqual([[t('fr')('delete.done'), t('fr')('delete.alreadySent', { count: 1 })].join('\n')]);
     expect(await scanKeys(redis, `*${r.pseudonym}*`)).toEqual([]);
-    // Values too: only the delivered response's finished BullMQ job still holds a copy (removed by the delivery
-    // module an hour after delivery, not by "/wis"); nothing of the conversation, timers or the partial.
-    const holding = await valuesHolding(redis, r.pseudonym);
-    expect(holding).toHaveLength(1);
-    expect(holding[0]).toMatch(/^wis-delivery:responses:resp_chk_done_/);
+    // Values too: nothing of the conversation, timers or the partial, nor the delivered response's finished job.
+    expect(await valuesHolding(redis, r.pseudonym)).toEqual([]);
     expect(await pendingTimers(r.key)).toEqual({ count: 0, scheduled: false });
     const left = await redis.hkeys(`${TIMERS}:{timers}:plans`);
     expect([...left, r.key].sort()).toEqual([...plans].sort()); // this conversation's plan, and no other
