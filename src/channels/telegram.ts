@@ -185,9 +185,12 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   }
   core.outbound.set('tg', (key, prompts) => speaker.push(key, prompts));
 
+  /** The menus are independent calls: all at once, one round trip to Telegram instead of one per language. */
   async function setCommands(): Promise<void> {
-    await bot.api.setMyCommands(commandMenu(texts, defaultLocale));
-    for (const lng of LOCALES) await bot.api.setMyCommands(commandMenu(texts, lng), { language_code: lng });
+    await Promise.all([
+      bot.api.setMyCommands(commandMenu(texts, defaultLocale)),
+      ...LOCALES.map((lng) => bot.api.setMyCommands(commandMenu(texts, lng), { language_code: lng })),
+    ]);
   }
 
   return {
@@ -195,13 +198,15 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
     mode,
     async start() {
       await bot.init();
-      await setCommands();
       if (mode === 'webhook') {
         const url = new URL('telegram', opts.publicUrl!.endsWith('/') ? opts.publicUrl : `${opts.publicUrl}/`).toString();
-        await bot.api.setWebhook(url, { allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false, secret_token: opts.secret });
+        await Promise.all([
+          setCommands(),
+          bot.api.setWebhook(url, { allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false, secret_token: opts.secret }),
+        ]);
         log.info({ mode }, 'telegram: webhook registered');
       } else {
-        await bot.api.deleteWebhook({ drop_pending_updates: false });
+        await Promise.all([setCommands(), bot.api.deleteWebhook({ drop_pending_updates: false })]);
         bot.start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false }).catch((err: unknown) => {
           log.error({ err: (err as Error).message }, 'telegram: long polling stopped');
         });
