@@ -93,7 +93,7 @@ export async function startBot(opts: { api: FakeBotApi; db: number; entry: strin
   };
 }
 
-/** The check-in service on the bots' Redis database, to issue invites as a worker would. */
+/** What the bench asks of a worker: an invite token per respondent. */
 export interface Inviter {
   invite(flow: string): Promise<string>;
   close(): Promise<void>;
