@@ -1,56 +1,54 @@
 /**
  * Figures for the Telegram channel, one JSON line each: webhook round trip (POST /telegram → turn saved on Redis
  * → replies sent to the Bot API → 200) p50/p99, and answered items per second, with N chats each completing
- * `parent-full` by buttons at once. Everything is real but Telegram: grammY behind Fastify on 127.0.0.1, the
- * runner on Redis, the fake Bot API from test/support. Two runs: without pacing (what the server can do) and with
- * the production pacing of ~1 message per second per chat (what Telegram lets one chat see).
+ * `parent-full` by buttons at once. Everything is real but Telegram: each bot is its own process
+ * (bench/telegram-bot.ts: the core on Redis, grammY behind Fastify on 127.0.0.1), the fake Bot API and the
+ * respondents share this process (see bench/telegram-load.ts). Three runs: one bot without pacing (what a
+ * process can do), two bots without pacing (updates alternate between them, as behind a load balancer), and one
+ * bot with the production pacing of ~1 message per second per chat (what Telegram lets one chat see).
  *
  * Run: `npx tsx bench/telegram.ts` (REDIS_URL, default the local server; uses and flushes logical database 15).
- * CHATS=50 sets the number of chats.
+ * CHATS=50 sets the number of chats; RUNS=off,two,paced picks runs; BOT_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'
+ * passes node flags to the bot processes (profiling).
  */
-import { DEFAULT_PACE, type Pace } from '../src/channels/telegram-send.js';
-import { buttonsOf, startHarness, type Harness, type TgUser } from '../test/channels/telegram-harness.js';
+import { DEFAULT_PACE } from '../src/channels/telegram-send.js';
+import { freshRedis } from '../test/support/redis.js';
+import { inviter, percentile, round, runChats, startBot, startFakeBotApi } from './telegram-load.js';
 
 const CHATS = Number(process.env.CHATS ?? 50);
+const RUNS = (process.env.RUNS ?? 'off,two,paced').split(',');
 const DB = 15;
+const FLOW = 'parent-full';
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-/** What a hurried respondent presses next: start, the highest answer (no safety net), "rather not", send. */
-function nextTap(u: TgUser): string | undefined {
-  const codes = buttonsOf(u.keyboardMessage()).map((b) => b.callback_data.slice(b.callback_data.lastIndexOf('|') + 1));
-  const answers = codes.filter((c) => c.startsWith('a:'));
-  return codes.includes('st') ? 'st' : (answers.at(-1) ?? ['nc', 'sk', 'sd'].find((c) => codes.includes(c)));
-}
-
-async function run(label: string, pace: Pace): Promise<void> {
-  const h: Harness = await startHarness({ db: DB, pace });
+async function run(bots: number, pace: { intervalMs: number; burst: number }): Promise<void> {
+  await (await freshRedis(DB)).quit();
+  const api = await startFakeBotApi();
+  const env = { BENCH_PACE_MS: String(pace.intervalMs), BENCH_PACE_BURST: String(pace.burst) };
+  const started = await Promise.all(Array.from({ length: bots }, () => startBot({ api, db: DB, entry: [...(process.env.BOT_FLAGS?.split(' ') ?? []), '--import', 'tsx', 'bench/telegram-bot.ts'], env })));
+  const invites = inviter(DB);
   try {
-    const latencies: number[] = [];
-    let answered = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: CHATS }, async (_, i) => {
-      const u = h.user(8_000_000 + i);
-      const { token } = await h.invite('parent-full');
-      await u.start(token);
-      for (let code = nextTap(u); code; code = nextTap(u)) {
-        const started = performance.now();
-        const res = await u.press(code);
-        latencies.push(performance.now() - started);
-        if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
-        if (code.startsWith('a:')) answered++;
-      }
-      if (!u.messages().at(-1)?.text.includes('Bedankt')) throw new Error('a chat did not finish');
-    }));
-    const seconds = (performance.now() - t0) / 1000;
-    latencies.sort((a, b) => a - b);
-    const round = (n: number) => Math.round(n * 10) / 10;
-    console.log(JSON.stringify({ figure: 'telegram_webhook_roundtrip_ms', pace: label, chats: CHATS, updates: latencies.length, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) }));
-    console.log(JSON.stringify({ figure: 'telegram_answered_items_per_second', pace: label, chats: CHATS, answered, seconds: round(seconds), value: round(answered / seconds) }));
+    await api.waitForCalls('setWebhook', bots, 30_000);
+    const cpu0 = started.map((b) => b.cpuMs());
+    const own0 = process.cpuUsage();
+    const { latencies, answered, seconds } = await runChats({ api, urls: started.map((b) => b.url), inviter: invites, chats: CHATS, flow: FLOW });
+    const label = pace.intervalMs > 0 ? `${pace.intervalMs}ms/burst ${pace.burst}` : 'off';
+    const common = { bots, pace: label, chats: CHATS };
+    console.log(JSON.stringify({ figure: 'telegram_webhook_roundtrip_ms', ...common, updates: latencies.length, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) }));
+    console.log(JSON.stringify({ figure: 'telegram_answered_items_per_second', ...common, answered, seconds: round(seconds), value: round(answered / seconds) }));
+    // CPU per update: of the bot processes, and of this one (the fake Bot API and the respondents).
+    const updates = latencies.length + CHATS;
+    const perUpdate = (ms: number) => Math.round((ms / updates) * 100) / 100;
+    const botMs = started.reduce((sum, b, i) => sum + b.cpuMs() - cpu0[i]!, 0);
+    const own = process.cpuUsage(own0);
+    console.log(JSON.stringify({ figure: 'telegram_cpu_ms_per_update', ...common, bot: perUpdate(botMs), fakeAndRespondents: perUpdate((own.user + own.system) / 1000) }));
   } finally {
-    await h.close();
+    await invites.close();
+    await Promise.all(started.map((b) => b.stop()));
+    await api.close();
   }
 }
 
-await run('off', { intervalMs: 0, burst: 1 });
-await run(`${DEFAULT_PACE.intervalMs}ms/burst ${DEFAULT_PACE.burst}`, DEFAULT_PACE);
+const NO_PACE = { intervalMs: 0, burst: 1 };
+if (RUNS.includes('off')) await run(1, NO_PACE);
+if (RUNS.includes('two')) await run(2, NO_PACE);
+if (RUNS.includes('paced')) await run(1, DEFAULT_PACE);

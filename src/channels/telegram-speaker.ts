@@ -26,6 +26,11 @@ export interface SpeakerDeps {
   log: Logger;
   defaultLocale: Locale;
   checkins?: Checkins;
+  /**
+   * Answer a button press after everything else was said (webhook mode: the answer is the webhook's response,
+   * which must leave last) instead of alongside it (polling mode: the answer is a call of its own).
+   */
+  answerLast?: boolean;
 }
 
 export interface Said {
@@ -33,6 +38,11 @@ export interface Said {
   events?: EngineEvent[];
   /** The button press this turn answers, if any. */
   query?: CallbackQuery;
+  /**
+   * Answers that button press (stops its spinner; `toast` shows as a notice). In webhook mode this rides on the
+   * webhook's HTTP response (grammY's webhook reply), so it costs no API call; it is then called last.
+   */
+  answer?: (toast?: string) => Promise<unknown>;
   /** What the conversation looks like now (language, check-in), when the turn has a state. */
   lng?: Locale;
   checkinId?: string;
@@ -121,30 +131,35 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
   }
 
   return {
-    reply(key, chat, said) {
-      return withRecord(key, chat, async (rec) => {
-        rec.blocked = false;
-        if (said.lng) rec.lng = said.lng;
-        if (said.checkinId) rec.checkinId = said.checkinId;
-        let prompts = said.prompts;
-        let answering: Promise<unknown> = Promise.resolve();
-        if (said.query) {
-          // Answered alongside the edits (it only stops the button's spinner), but always within the request.
-          const notice = prompts.find((p) => p.kind === 'notice');
-          prompts = prompts.filter((p) => p !== notice);
-          answering = api.answerCallbackQuery(said.query.id, notice ? { text: toast(notice.text) } : {}).catch((err: unknown) => {
-            log.warn({ key, err: errorSummary(err) }, 'telegram: answerCallbackQuery failed');
-          });
-        }
-        try {
-          for (const e of said.events ?? []) if (e.type === 'answer.recorded') await closeAnswered(rec, e, said.query);
-          await send(rec, prompts);
+    async reply(key, chat, said) {
+      let prompts = said.prompts;
+      let answer: (() => Promise<unknown>) | undefined;
+      if (said.query && said.answer) {
+        // A notice (stale button…) becomes the press's toast instead of a message.
+        const notice = prompts.find((p) => p.kind === 'notice');
+        prompts = prompts.filter((p) => p !== notice);
+        const reply = said.answer;
+        answer = () => reply(notice ? toast(notice.text) : undefined).catch((err: unknown) => {
+          log.warn({ key, err: errorSummary(err) }, 'telegram: answerCallbackQuery failed');
+        });
+      }
+      const answering = deps.answerLast ? undefined : answer?.();
+      try {
+        await withRecord(key, chat, async (rec) => {
+          rec.blocked = false;
+          if (said.lng) rec.lng = said.lng;
+          if (said.checkinId) rec.checkinId = said.checkinId;
+          // Closing the answered question and sending the next one touch different messages: both at once.
+          // Their synchronous parts run in this order, so the answered question is closed in `rec` before
+          // `send` looks at `rec.last`.
+          const closing = (said.events ?? []).flatMap((e) => (e.type === 'answer.recorded' ? [closeAnswered(rec, e, said.query)] : []));
+          await Promise.all([...closing, send(rec, prompts)]);
           if (said.final) await closeKeyboard(rec);
-        } finally {
-          await answering;
-        }
-        if (said.events?.some((e) => e.type === 'data.delete')) return 'delete';
-      });
+          if (said.events?.some((e) => e.type === 'data.delete')) return 'delete';
+        });
+      } finally {
+        await (answering ?? answer?.());
+      }
     },
     async push(key, prompts, about) {
       const known = await records.get(key);

@@ -8,6 +8,7 @@ import type { TurnResult } from '../conversation/runner.js';
 import type { Input } from '../conversation/types.js';
 import { errorSummary } from '../log.js';
 import { LOCALES, type Locale } from '../survey/schema.js';
+import { botApiFetch } from './telegram-fetch.js';
 import { memoryChatRecords, redisChatRecords } from './telegram-record.js';
 import { commandMenu } from './telegram-render.js';
 import { ChatLanes, DEFAULT_PACE, retryAfter, type Pace } from './telegram-send.js';
@@ -25,7 +26,6 @@ import { createSpeaker } from './telegram-speaker.js';
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 /** Telegram waits about a minute for a webhook answer; flood waits can make a turn slow, but not that slow. */
 const WEBHOOK_TIMEOUT_MS = 50_000;
-/** Conversation states after which nothing more is asked. */
 /** `/start` with or without the deep link's payload. */
 const SLASH_START = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/i;
 /** `start <token>` typed by hand: invite tokens are 16–64 characters of [A-Za-z0-9_-] (≥ 128 bits). */
@@ -64,12 +64,16 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   const mode = opts.publicUrl ? 'webhook' : 'polling';
   if (mode === 'webhook' && (!opts.secret || !opts.app)) throw new Error('Telegram webhook mode needs a secret and the HTTP server');
 
-  const bot = new Bot(opts.token, { client: { apiRoot: opts.apiRoot ?? 'https://api.telegram.org' }, ...(opts.botInfo ? { botInfo: opts.botInfo } : {}) });
+  // A button press is answered in the webhook's own HTTP response (Telegram runs the method named there): one
+  // API call less per turn. Only answerCallbackQuery: its result is not needed, and it is said last.
+  const apiRoot = opts.apiRoot ?? 'https://api.telegram.org';
+  const client = { apiRoot, fetch: botApiFetch(apiRoot), canUseWebhookReply: (method: string) => method === 'answerCallbackQuery' };
+  const bot = new Bot(opts.token, { client, ...(opts.botInfo ? { botInfo: opts.botInfo } : {}) });
   bot.api.config.use(retryAfter());
   const ttl = Math.ceil(Math.max(...[...core.bank.flows.values()].map((f) => f.lifetimeHours)) * 3600 + 24 * 3600);
   const records = core.redis ? redisChatRecords(core.redis, ttl) : memoryChatRecords(ttl);
   const lanes = new ChatLanes(opts.pace ?? DEFAULT_PACE);
-  const speaker = createSpeaker({ api: bot.api, records, lanes, texts, log, defaultLocale, checkins });
+  const speaker = createSpeaker({ api: bot.api, records, lanes, texts, log, defaultLocale, checkins, answerLast: mode === 'webhook' });
 
   const keyOf = (chat: number) => `tg:${core.pseudonymise('telegram', chat)}`;
   /** The user's app language when the bot speaks it, else the default: for texts said before any check-in. */
@@ -95,15 +99,17 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
     }
     const ctxState = result.state?.context;
     await speaker.reply(key, chat, {
-      prompts: result.prompts, events: result.events, ...(query ? { query } : {}),
+      prompts: result.prompts, events: result.events,
+      ...(query ? { query, answer: (text?: string) => ctx.answerCallbackQuery(text ? { text } : {}) } : {}),
       ...(ctxState ? { lng: ctxState.lng, checkinId: ctxState.checkin.id } : {}),
       final: !result.state || CLOSED_STATES.includes(result.state.value),
     }).catch((err: unknown) => log.warn({ key, err: errorSummary(err) }, 'telegram: saved turn could not be said'));
   }
 
+  /** Through `bot.api`, not the webhook reply: the update must still fail with a 5xx so Telegram sends it again. */
   async function sayTryAgain(ctx: Context, chat: number): Promise<void> {
     const text = texts.t(langOf(ctx))('tryAgain');
-    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text }).catch(() => undefined);
+    if (ctx.callbackQuery) await bot.api.answerCallbackQuery(ctx.callbackQuery.id, { text }).catch(() => undefined);
     else await bot.api.sendMessage(chat, text).catch(() => undefined);
   }
 
@@ -180,9 +186,12 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   }
   core.outbound.set('tg', { send: (key, prompts, about) => speaker.push(key, prompts, about), keep: (key, seconds) => speaker.keep(key, seconds) });
 
+  /** The menus are independent calls: all at once, one round trip to Telegram instead of one per language. */
   async function setCommands(): Promise<void> {
-    await bot.api.setMyCommands(commandMenu(texts, defaultLocale));
-    for (const lng of LOCALES) await bot.api.setMyCommands(commandMenu(texts, lng), { language_code: lng });
+    await Promise.all([
+      bot.api.setMyCommands(commandMenu(texts, defaultLocale)),
+      ...LOCALES.map((lng) => bot.api.setMyCommands(commandMenu(texts, lng), { language_code: lng })),
+    ]);
   }
 
   return {
@@ -190,13 +199,15 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
     mode,
     async start() {
       await bot.init();
-      await setCommands();
       if (mode === 'webhook') {
         const url = new URL('telegram', opts.publicUrl!.endsWith('/') ? opts.publicUrl : `${opts.publicUrl}/`).toString();
-        await bot.api.setWebhook(url, { allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false, secret_token: opts.secret });
+        await Promise.all([
+          setCommands(),
+          bot.api.setWebhook(url, { allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false, secret_token: opts.secret }),
+        ]);
         log.info({ mode }, 'telegram: webhook registered');
       } else {
-        await bot.api.deleteWebhook({ drop_pending_updates: false });
+        await Promise.all([setCommands(), bot.api.deleteWebhook({ drop_pending_updates: false })]);
         bot.start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false }).catch((err: unknown) => {
           log.error({ err: errorSummary(err) }, 'telegram: long polling stopped');
         });

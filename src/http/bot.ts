@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createCore, type Core } from '../app.js';
 import { createTeamsChannel, teamsEnabled, type TeamsChannel } from '../channels/teams.js';
 import { createTelegramChannel, type TelegramChannel } from '../channels/telegram.js';
+import type { Pace } from '../channels/telegram-send.js';
 import { createWebChannel } from '../channels/web.js';
 import { createCheckinsFor, type CheckinsWiring } from '../checkins/index.js';
 import type { Config } from '../config.js';
@@ -33,7 +34,12 @@ export interface Bot {
   shutdown(): Promise<void>;
 }
 
-export async function createBot(config: Config, log: Logger): Promise<Bot> {
+export interface BotOptions {
+  /** Per-chat pacing of Telegram sends (default: Telegram's limits); the bench sets it to show the server alone. */
+  telegramPace?: Pace;
+}
+
+export async function createBot(config: Config, log: Logger, opts: BotOptions = {}): Promise<Bot> {
   let wiring: CheckinsWiring | undefined;
   const core = await createCore(config, log, { onEvents: async (key, events, state) => wiring?.onEvents(key, events, state) });
   wiring = createCheckinsFor(core);
@@ -54,7 +60,7 @@ export async function createBot(config: Config, log: Logger): Promise<Bot> {
   wiring.registerRoutes(app);
   createWebChannel({ core, app, checkins: wiring.checkins, limiter: wiring.limiter });
   const telegram = config.TELEGRAM_BOT_TOKEN
-    ? createTelegramChannel({ core, app, checkins: wiring.checkins, token: config.TELEGRAM_BOT_TOKEN, secret: config.TELEGRAM_WEBHOOK_SECRET, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL })
+    ? createTelegramChannel({ core, app, checkins: wiring.checkins, token: config.TELEGRAM_BOT_TOKEN, secret: config.TELEGRAM_WEBHOOK_SECRET, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ...(opts.telegramPace ? { pace: opts.telegramPace } : {}) })
     : undefined;
   const teams = teamsEnabled(config) ? await createTeamsChannel({ core, app, checkins: wiring.checkins }) : undefined;
 

@@ -32,6 +32,7 @@ export interface Harness {
   checkins: CheckinsService;
   url: string;
   dataDir: string;
+  /** POSTs an update as Telegram does, and like Telegram runs the method a 200 response names (webhook reply). */
   post(update: Update | string, secret?: string): Promise<{ status: number; body: string }>;
   user(id: number, language_code?: string): TgUser;
   invite(flow: string, over?: { ageBand?: 'young' | 'teen'; locale?: 'nl' | 'fr' | 'en' }): Promise<{ id: string; token: string }>;
@@ -58,7 +59,11 @@ export async function startHarness(opts: { db: number; pace?: Pace }): Promise<H
   await channel.start();
   const h: Harness = {
     core, api, app, channel, checkins, url, dataDir,
-    post: (update, secret = SECRET) => postUpdate(url, update, secret),
+    async post(update, secret = SECRET) {
+      const res = await postUpdate(url, update, secret);
+      if (res.status === 200) api.webhookReply(res.body);
+      return res;
+    },
     user: (id, language_code = 'nl') => new TgUser(h, { id, is_bot: false, first_name: 'Sam', language_code }),
     async invite(flow, over = {}) {
       const role = core.bank.flows.get(flow)!.audience.role;
@@ -80,7 +85,8 @@ export const buttonsOf = (m: StoredMessage | undefined): InlineKeyboardButton.Ca
   ((m?.reply_markup as { inline_keyboard?: InlineKeyboardButton.CallbackButton[][] } | undefined)?.inline_keyboard ?? []).flat();
 
 export class TgUser {
-  constructor(readonly h: Harness, readonly user: User) {}
+  /** Needs only the fake (to read what the chat shows) and a way to post updates (one bot or several). */
+  constructor(readonly h: Pick<Harness, 'api' | 'post'>, readonly user: User) {}
 
   get id(): number {
     return this.user.id;
@@ -92,7 +98,7 @@ export class TgUser {
 
   /** The newest message that still has a keyboard. */
   keyboardMessage(): StoredMessage | undefined {
-    return [...this.messages()].reverse().find((m) => buttonsOf(m).length);
+    return this.h.api.newest(this.user.id, (m) => buttonsOf(m).length > 0);
   }
 
   /** What the bot's message looks like inside a callback query. */

@@ -21,8 +21,10 @@ export interface RecordedCall {
   params: Params;
   /** Milliseconds since the epoch when the request arrived. */
   at: number;
-  /** HTTP status the fake answered with. */
+  /** HTTP status the fake answered with (for a webhook reply: what it would have answered). */
   status: number;
+  /** How the call came: its own HTTP request, or inside a webhook's response. */
+  via: 'http' | 'webhook-reply';
 }
 
 export interface Fault {
@@ -53,9 +55,16 @@ export interface FakeBotApi {
   calls: RecordedCall[];
   callsOf(method: string): RecordedCall[];
   messages(chatId: number | string): StoredMessage[];
+  /** The newest message in the chat that `where` accepts (a copy), without copying the whole chat. */
+  newest(chatId: number | string, where: (m: StoredMessage) => boolean): StoredMessage | undefined;
   failNext(method: string, fault: Fault): void;
   blockChat(chatId: number | string): void;
   unblockChat(chatId: number | string): void;
+  /**
+   * What Telegram does with a webhook's response: a JSON body naming a `method` is run as a call of that
+   * method (its outcome goes nowhere). Other bodies (empty, `ok`) are ignored.
+   */
+  webhookReply(body: string): void;
   /** Resolves with the calls of `method` (failed ones included) once there are at least `n`. */
   waitForCalls(method: string, n: number, timeoutMs?: number): Promise<RecordedCall[]>;
   /** Forgets calls, messages, faults, blocks and the webhook. */
@@ -154,10 +163,27 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
         : params === undefined
           ? badRequest("can't parse request body")
           : answer(method, params);
+    send(res, record({ method, params: params ?? {}, at, via: 'http' }, outcome), outcome);
+  }
+
+  /** Keeps the call and wakes waiters; returns the HTTP status it answers with. */
+  function record(call: Omit<RecordedCall, 'status'>, outcome: Outcome): number {
     const status = outcome.ok ? 200 : outcome.error_code;
-    calls.push({ method, params: params ?? {}, at, status });
+    calls.push({ ...call, status });
     for (const wake of [...waiters]) wake();
-    send(res, status, outcome);
+    return status;
+  }
+
+  function webhookReply(body: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null || typeof (parsed as Params).method !== 'string') return;
+    const { method, ...params } = parsed as Params & { method: string };
+    record({ method, params, at: Date.now(), via: 'webhook-reply' }, answer(method, params));
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -171,7 +197,9 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
     calls,
     callsOf,
     messages: (chatId) => state.messages(chatId),
+    newest: (chatId, where) => state.newest(chatId, where),
     failNext: (method, fault) => faults.push({ method, fault, left: fault.times ?? 1 }),
+    webhookReply,
     blockChat: (chatId) => blocked.add(String(chatId)),
     unblockChat: (chatId) => blocked.delete(String(chatId)),
     waitForCalls: (method, n, timeoutMs = 5_000) =>
@@ -200,6 +228,12 @@ class BotState {
 
   messages(chatId: number | string): StoredMessage[] {
     return [...(this.chats.get(String(chatId))?.messages.values() ?? [])].map((m) => structuredClone(m));
+  }
+
+  newest(chatId: number | string, where: (m: StoredMessage) => boolean): StoredMessage | undefined {
+    const messages = [...(this.chats.get(String(chatId))?.messages.values() ?? [])];
+    for (let i = messages.length - 1; i >= 0; i--) if (where(messages[i]!)) return structuredClone(messages[i]!);
+    return undefined;
   }
 
   handle(method: string, p: Params): Outcome {
