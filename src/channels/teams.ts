@@ -228,7 +228,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
       return reply.code(401).send({ error: 'unauthorized' });
     }
     if (failure) {
-      log.error({ err: (failure as Error).name, msg: (failure as Error).message }, 'teams: turn failed');
+      log.error({ err: (failure as Error).name, reason: (failure as Error).message }, 'teams: turn failed');
       return reply.code(failure instanceof RetryLaterError ? 503 : 500).send({ error: 'try again later' });
     }
     return reply.code(res.statusCode).send(res.body ?? '');

@@ -180,7 +180,7 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
       if (!(await allowed(req, reply, 'web-ip', req.ip, perIp))) return reply;
       return await run();
     } catch (err) {
-      if (!(err instanceof RetryLaterError)) log.error({ err: (err as Error).name, msg: (err as Error).message }, 'web: request failed');
+      if (!(err instanceof RetryLaterError)) log.error({ err: (err as Error).name, reason: (err as Error).message }, 'web: request failed');
       return notice(reply, 503, browserLng(req), 'error', token);
     }
   }

@@ -212,7 +212,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       }
       throw new Error(`conversation stayed contended after ${MAX_ATTEMPTS} attempts`);
     } catch (err) {
-      log.error({ err: (err as Error).name, msg: (err as Error).message }, 'turn failed');
+      log.error({ err: (err as Error).name, reason: (err as Error).message }, 'turn failed');
       throw new RetryLaterError(err);
     }
   }
