@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { defineScript, type Script } from './script.js';
+import { Script } from '../redis-script.js';
 import { sha256 } from './token.js';
 
 /**
@@ -46,9 +46,8 @@ export function createRateLimiter({ redis, prefix = 'fb', now = Date.now }: Rate
 }
 
 function redisCounter(redis: Redis): Count {
-  const script: Script = defineScript(redis, 'fbRateCount', 1, COUNT);
   return async (key, windowMs, add) => {
-    const [count, ttlMs] = (await script(key, windowMs, add)) as [number, number];
+    const [count, ttlMs] = (await COUNT.run(redis, [key], [windowMs, add])) as [number, number];
     return { count, ttlMs };
   };
 }
@@ -70,7 +69,7 @@ function memoryCounter(now: () => number): Count {
 }
 
 /** ARGV: window in ms, 1 to count a hit or 0 to look. Returns { count, ms left in the window }. */
-const COUNT = `
+const COUNT = new Script(`
 local n
 if ARGV[2] == '1' then
   n = redis.call('INCR', KEYS[1])
@@ -78,4 +77,4 @@ if ARGV[2] == '1' then
 else
   n = tonumber(redis.call('GET', KEYS[1]) or '0')
 end
-return { n, math.max(redis.call('PTTL', KEYS[1]), 0) }`;
+return { n, math.max(redis.call('PTTL', KEYS[1]), 0) }`);

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CheckinStatus } from './port.js';
-import { defineScript, type Script } from './script.js';
+import { Script } from '../redis-script.js';
 import { movableFrom, STATUS_RANK, type BindOutcome, type CheckinRecord, type CheckinStore } from './store.js';
 
 /**
@@ -19,14 +19,10 @@ import { movableFrom, STATUS_RANK, type BindOutcome, type CheckinRecord, type Ch
 export class RedisCheckinStore implements CheckinStore {
   readonly #redis: Redis;
   readonly #prefix: string;
-  readonly #bind: Script;
-  readonly #move: Script;
 
   constructor({ redis, prefix = 'fb' }: { redis: Redis; prefix?: string }) {
     this.#redis = redis;
     this.#prefix = `${prefix}:chk`;
-    this.#bind = defineScript(redis, 'fbCheckinBind', 1, BIND);
-    this.#move = defineScript(redis, 'fbCheckinMove', 1, MOVE);
   }
 
   async create(record: CheckinRecord, tokenHash: string, ttlSeconds: number, idempotency?: string) {
@@ -57,12 +53,12 @@ export class RedisCheckinStore implements CheckinStore {
   }
 
   async bind(id: string, conversationKey: string): Promise<BindOutcome | undefined> {
-    const outcome = (await this.#bind(this.#key(undefined, id), conversationKey)) as string;
+    const outcome = (await BIND.run(this.#redis, [this.#key(undefined, id)], [conversationKey])) as string;
     return outcome === '' ? undefined : (outcome as BindOutcome);
   }
 
   async move(id: string, to: CheckinStatus, at: string): Promise<boolean> {
-    return (await this.#move(this.#key(undefined, id), to, at, ...movableFrom(to))) === 1;
+    return (await MOVE.run(this.#redis, [this.#key(undefined, id)], [to, at, ...movableFrom(to)])) === 1;
   }
 
   async setCurrent(conversationKey: string, id: string, ttlSeconds: number): Promise<void> {
@@ -110,7 +106,7 @@ function fromHash(fields: Record<string, string>): CheckinRecord {
 }
 
 /** '' when the check-in is gone; otherwise the first conversation to ask keeps it. */
-const BIND = `
+const BIND = new Script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return '' end
 local bound = redis.call('HGET', KEYS[1], 'boundTo')
 if not bound then
@@ -118,10 +114,10 @@ if not bound then
   return 'bound'
 end
 if bound == ARGV[1] then return 'again' end
-return 'other'`;
+return 'other'`);
 
 /** ARGV: to, at, then every status it may move from (computed from STATUS_RANK, the one source of the order). */
-const MOVE = `
+const MOVE = new Script(`
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return 0 end
 for i = 3, #ARGV do
@@ -130,4 +126,4 @@ for i = 3, #ARGV do
     return 1
   end
 end
-return 0`;
+return 0`);

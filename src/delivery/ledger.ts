@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { Script } from '../redis-script.js';
 import type { ResponseDocument, SafetySignal } from './payload.js';
 
 export type Document = ResponseDocument | SafetySignal;
@@ -29,15 +30,15 @@ export interface DeadLetter {
 export const KEEP_SECONDS = 30 * 24 * 60 * 60;
 
 /** Sets a field only while the respondent's index still exists, so a late worker cannot undo "/wis". */
-const UPDATE_IF_PRESENT = `
+const UPDATE_IF_PRESENT = new Script(`
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   return 1
 end
-return 0`;
+return 0`);
 
-const BLOCKERS = `return { redis.call('EXISTS', KEYS[1]), redis.call('HEXISTS', KEYS[2], ARGV[1]) }`;
+const BLOCKERS = new Script(`return { redis.call('EXISTS', KEYS[1]), redis.call('HEXISTS', KEYS[2], ARGV[1]) }`);
 
 /**
  * The delivery module's own Redis records beside BullMQ's queues: a per-pseudonym index (states for listFor,
@@ -79,7 +80,7 @@ export class Ledger {
 
   /** Moves a known document to a new state; a no-op once the respondent's index was forgotten. */
   async mark(doc: Document, state: DeliveryState): Promise<void> {
-    await this.redis.eval(UPDATE_IF_PRESENT, 1, this.who(doc.respondent.pseudonym), doc.id, this.entry(doc, state), KEEP_SECONDS);
+    await UPDATE_IF_PRESENT.run(this.redis, [this.who(doc.respondent.pseudonym)], [doc.id, this.entry(doc, state), KEEP_SECONDS]);
   }
 
   async entries(pseudonym: string): Promise<Entry[]> {
@@ -96,7 +97,7 @@ export class Ledger {
 
   /** Checked before every attempt, in one round trip: was the id forgotten, did this endpoint answer 410? */
   async blockers(id: string, url: string): Promise<{ forgotten: boolean; gone: boolean }> {
-    const [forgotten, gone] = (await this.redis.eval(BLOCKERS, 2, this.tombstone(id), this.gone, fingerprint(url))) as [number, number];
+    const [forgotten, gone] = (await BLOCKERS.run(this.redis, [this.tombstone(id), this.gone], [fingerprint(url)])) as [number, number];
     return { forgotten: forgotten === 1, gone: gone === 1 };
   }
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { decodeStored, encodeState } from './codec.js';
 import { encodeForSave } from './check.js';
-import { Script } from './script.js';
+import { Script } from '../redis-script.js';
 import { SEEN_TTL_SECONDS, type Claim, type SaveResult, type SessionStore, type Stored } from './store.js';
 
 /**

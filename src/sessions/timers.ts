@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { Script } from './script.js';
+import { Script } from '../redis-script.js';
 
 /**
  * Reminders and expiry of conversations, independent of the engine: the runner plans them after a save

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-/** A Lua script sent by SHA1 (one round trip); the source is sent only when the server does not know it yet. */
+/**
+ * A Lua script sent by SHA1 (one round trip); the source is sent only when the server does not know it yet.
+ * Every Lua script of the bot (sessions, timers, check-ins, rate limits, the delivery ledger) runs through it.
+ */
 export class Script {
   readonly #sha: string;
 
