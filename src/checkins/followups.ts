@@ -2,6 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Outbound } from '../app.js';
+import { createLater } from '../later.js';
 import type { Runner } from '../conversation/runner.js';
 import type { CheckinsService } from './service.js';
 
@@ -19,8 +20,6 @@ export interface FollowUpSchedule {
 /** A delivery that throws (channel down, Redis trouble) is tried this often, 1 min, 2 min, 4 min… apart. */
 const ATTEMPTS = 8;
 const BACKOFF_MS = 60_000;
-/** `setTimeout` fires at once beyond ~24.8 days, so longer waits are taken in steps. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
  * BullMQ delayed jobs in `<prefix>:followups`, job id = check-in id (so a retried API call plans once). Every
@@ -30,21 +29,13 @@ export function createFollowUpSchedule(opts: { redis?: Redis; deliver?: (id: str
   const { redis, deliver, log, prefix = 'fb' } = opts;
   const failed = (id: string | undefined, err: Error) => log.warn({ checkin: id, err: err.message }, 'follow-up check-in could not be delivered');
   if (!redis) {
-    const timers = new Set<NodeJS.Timeout>();
-    const arm = (id: string, due: number, attempt: number): void => {
-      const timeout = setTimeout(() => {
-        timers.delete(timeout);
-        if (Date.now() < due) return arm(id, due, attempt);
-        deliver?.(id).catch((err: Error) => (attempt < ATTEMPTS ? arm(id, Date.now() + BACKOFF_MS * 2 ** (attempt - 1), attempt + 1) : failed(id, err)));
-      }, Math.min(Math.max(0, due - Date.now()), MAX_TIMEOUT_MS)).unref();
-      timers.add(timeout);
-    };
+    const later = createLater({ attempts: ATTEMPTS, backoffMs: BACKOFF_MS, onGiveUp: failed });
     return {
       async at(id, when) {
-        arm(id, when.getTime(), 1);
+        later.at(id, when.getTime(), () => deliver?.(id) ?? Promise.resolve());
       },
       async close() {
-        for (const t of timers) clearTimeout(t);
+        later.close();
       },
     };
   }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { createLater } from '../later.js';
 import { Script } from '../redis-script.js';
 
 /**
@@ -35,8 +36,6 @@ export type TimerErrorHandler = (err: Error) => void;
 /** A throwing handler is tried this often in all, waiting 1 s, 2 s, 4 s in between. */
 const ATTEMPTS = 4;
 const BACKOFF_MS = 1000;
-/** `setTimeout` fires at once beyond ~24.8 days, so longer waits are taken in steps. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 interface Timer {
   key: string;
@@ -44,8 +43,6 @@ interface Timer {
   index: number;
   at: number;
 }
-
-type TimerJob = Omit<Timer, 'at'>;
 
 /** A plan's timers in the order they fall due. */
 function timersOf(key: string, { reminders, expireAt }: TimerPlan): Timer[] {
@@ -261,45 +258,17 @@ return 1`);
  */
 export function createMemoryTimers(opts: { handler?: TimerHandler; onError?: TimerErrorHandler }): ConversationTimers {
   const { handler, onError = warn } = opts;
-  const pending = new Map<string, Set<NodeJS.Timeout>>();
-
-  function arm(key: string, at: number, fire: () => void): void {
-    const set = pending.get(key) ?? new Set();
-    pending.set(key, set);
-    const timeout = setTimeout(() => {
-      set.delete(timeout);
-      if (set.size === 0) pending.delete(key);
-      if (Date.now() < at) arm(key, at, fire);
-      else fire();
-    }, Math.min(Math.max(0, at - Date.now()), MAX_TIMEOUT_MS)).unref();
-    set.add(timeout);
-  }
-
-  function run(job: TimerJob, attempt: number): void {
-    handler?.(job.key, job.kind, job.index).catch((err: unknown) => {
-      if (attempt < ATTEMPTS) arm(job.key, Date.now() + BACKOFF_MS * 2 ** (attempt - 1), () => run(job, attempt + 1));
-      else onError(err instanceof Error ? err : new Error(String(err)));
-    });
-  }
-
-  function cancel(key: string): number {
-    const set = pending.get(key);
-    pending.delete(key);
-    for (const timeout of set ?? []) clearTimeout(timeout);
-    return set?.size ?? 0;
-  }
-
+  const later = createLater({ attempts: ATTEMPTS, backoffMs: BACKOFF_MS, onGiveUp: (_key, err) => onError(err) });
   return {
     async plan(key, plan) {
-      const timers = timersOf(key, plan);
-      cancel(key);
-      for (const timer of timers) arm(key, timer.at, () => run(timer, 1));
+      later.cancel(key);
+      for (const t of timersOf(key, plan)) later.at(key, t.at, async () => handler?.(key, t.kind, t.index));
     },
     async cancel(key) {
-      return cancel(key);
+      return later.cancel(key);
     },
     async close() {
-      for (const key of [...pending.keys()]) cancel(key);
+      later.close();
     },
   };
 }
