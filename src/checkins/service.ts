@@ -97,7 +97,9 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
   const { store, bank, defaultLocale } = opts;
   const now = opts.now ?? (() => new Date());
   const baseUrl = trimSlash(opts.publicUrl ?? 'http://127.0.0.1:3000');
-  const sealer = createSealer(opts.secret ?? randomBytes(32).toString('base64'));
+  // Without a configured secret, one per process: sealed tokens and reference hashes then last as long as it.
+  const secret = opts.secret ?? randomBytes(32).toString('base64');
+  const sealer = createSealer(secret);
   const limits = {
     limiter: opts.redeemLimits?.limiter ?? createRateLimiter(),
     perConversation: opts.redeemLimits?.perConversation ?? DEFAULT_REDEEM_LIMITS.perConversation,
@@ -106,7 +108,7 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
 
   const followUps = opts.followUps;
   /** `respondentRef` is the caller's; only its keyed hash is a key. */
-  const refHash = (ref: string) => createHmac('sha256', opts.secret ?? 'feedbackbot').update(`respondentRef\n${ref}`).digest('base64url');
+  const refHash = (ref: string) => createHmac('sha256', secret).update(`respondentRef\n${ref}`).digest('base64url');
   /** Where consent for this reference and case lets the bot write, if anywhere. */
   const reachOf = async (ref: string | null, caseRef: string | null) => {
     const reach = ref === null || !followUps ? undefined : await followUps.reach.get(refHash(ref));
@@ -227,7 +229,9 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
         await declineCurrent(key, at);
         await store.clearCurrent(key);
         await followUps?.reach.forget(key);
-      } else if (e.type === 'followup.consent' && state) await consent(key, e.checkinId, e.given, state, at); else if (e.type === 'checkin.opened') {
+      } else if (e.type === 'followup.consent' && state) {
+        await consent(key, e.checkinId, e.given, state, at);
+      } else if (e.type === 'checkin.opened') {
         await store.move(e.checkinId, 'opened', at);
         await store.setCurrent(key, e.checkinId, conversationSeconds(state?.context.flow.id ?? ''));
       } else if (e.type === 'checkin.started') await store.move(e.checkinId, 'in_progress', at);
