@@ -42,13 +42,18 @@ export function timerCases(): void {
 
     const stateOf = async (key: string) => (await core.store.load(key))?.state.snap.value;
     const reminderText = () => core.texts.t('nl')('reminder');
+    /** A respondent who starts `flow`, presses one answer, and then lets the conversation run out. */
+    async function leftToExpire(flow: string, answer: string): Promise<Respondent> {
+      const r = new Respondent(core.runner);
+      await r.open(flow);
+      await r.press('Start');
+      await r.press(answer);
+      await until('expiry', async () => (await stateOf(r.key)) === 'expired', 10_000);
+      return r;
+    }
 
     it('sends at most the flow\'s reminders to the channel, then expires silently and queues the partial', async () => {
-      const r = new Respondent(core.runner);
-      await r.open('fixture-club');
-      await r.press('Start');
-      await r.press('vaak');
-      await until('expiry', async () => (await stateOf(r.key)) === 'expired', 10_000);
+      const r = await leftToExpire('fixture-club', 'vaak');
 
       const messages = sent.get(r.key) ?? [];
       expect(messages).toHaveLength(2);
@@ -65,11 +70,7 @@ export function timerCases(): void {
     });
 
     it('expires a flow without partials without queueing anything', async () => {
-      const r = new Respondent(core.runner);
-      await r.open('parent-checkin');
-      await r.press('Start');
-      await r.press('4');
-      await until('expiry', async () => (await stateOf(r.key)) === 'expired', 10_000);
+      const r = await leftToExpire('parent-checkin', '4');
       expect(sent.get(r.key)?.map((prompts) => prompts[0]!.text)).toEqual([reminderText()]);
       expect(await core.delivery.listFor(r.pseudonym)).toEqual([]);
     });
