@@ -34,6 +34,9 @@ export interface Outbound {
   keep(key: string, seconds: number): Promise<void>;
 }
 
+/** The channel that writes first in conversation `key`: its sender is registered under the key's prefix (`tg:…`). */
+export const outboundOf = (outbound: Map<string, Outbound>, key: string): Outbound | undefined => outbound.get(key.slice(0, key.indexOf(':')));
+
 export interface Core {
   config: Config;
   log: Logger;
@@ -91,7 +94,7 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
   /** A fired timer is a turn like any other; what it says (a reminder) goes out through the channel's sender. */
   const onTimer = async (key: string, kind: 'reminder' | 'expire') => {
     const { prompts } = await runner!.handle({ key, input: { kind: 'timer', timer: kind } });
-    const channel = outbound.get(key.slice(0, key.indexOf(':')));
+    const channel = outboundOf(outbound, key);
     if (channel && prompts.length) await channel.send(key, prompts);
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });

@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Outbound } from '../app.js';
+import { outboundOf, type Outbound } from '../app.js';
 import { createLater } from '../later.js';
 import type { Runner } from '../conversation/runner.js';
 import type { CheckinsService } from './service.js';
@@ -74,7 +74,7 @@ export function createFollowUpDelivery(deps: { checkins: CheckinsService; runner
       return;
     }
     const { key, info } = opened;
-    const channel = outbound.get(key.slice(0, key.indexOf(':')));
+    const channel = outboundOf(outbound, key);
     // Not this process's channel (yet): throwing retries later, maybe on a replica that has it.
     if (!channel) throw new Error('no outbound sender for this conversation\'s channel');
     const turn = await runner.handle({ key, input: { kind: 'open', checkin: info } });

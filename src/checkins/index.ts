@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Core } from '../app.js';
+import { outboundOf, type Core } from '../app.js';
 import type { EngineEvent, Snapshot } from '../conversation/types.js';
 import { createFollowUpDelivery, createFollowUpSchedule } from './followups.js';
 import { MemoryCheckinStore } from './memory-store.js';
@@ -36,7 +36,6 @@ export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' |
   let deliver: ((id: string) => Promise<void>) | undefined;
   const schedule = createFollowUpSchedule({ redis, log, ...(runner && outbound ? { deliver: (id: string) => deliver!(id) } : {}) });
   const ttlSeconds = config.FOLLOWUP_TTL_DAYS * 24 * 3600;
-  const prefixOf = (key: string) => key.slice(0, key.indexOf(':'));
   const checkins = createCheckins({
     store: redis ? new RedisCheckinStore({ redis }) : new MemoryCheckinStore(),
     bank,
@@ -49,8 +48,8 @@ export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' |
       reach: redis ? redisReachStore(redis) : memoryReachStore(),
       ttlSeconds,
       // The CLI has no channels: it plans follow-ups for the bot, which knows its own.
-      canWriteFirst: (key) => outbound?.has(prefixOf(key)) ?? false,
-      keep: async (key, seconds) => outbound?.get(prefixOf(key))?.keep(key, seconds),
+      canWriteFirst: (key) => outbound !== undefined && outboundOf(outbound, key) !== undefined,
+      keep: async (key, seconds) => outbound && outboundOf(outbound, key)?.keep(key, seconds),
       schedule: (id, when) => schedule.at(id, when),
     },
   });
