@@ -2,7 +2,7 @@ import type { LoadedFlow, ScaleItem } from './schema.js';
 import { applies, type AnswerValues } from './route.js';
 
 /**
- * Scoring exactly as ITEMS.md says: each answered scale item is normalised to 0–100 (reverse items
+ * Scoring exactly as docs/items.md says: each answered scale item is normalised to 0–100 (reverse items
  * turned), "don't know" and skipped count as missing, a domain score is the mean of its answered items and
  * is null below the flow's minimum answered share; flags follow the flow's thresholds.
  */

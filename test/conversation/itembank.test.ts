@@ -12,7 +12,7 @@ let engine: Engine;
 beforeAll(() => ({ bank, engine } = loadTestBank()));
 
 const SHIPPED = ['parent-checkin', 'parent-full', 'child-checkin', 'child-full'];
-/** Turn budgets from ITEMS.md at one answer per 5 s: parent-full ≤ 5 min (≤ 20 turns), child check-in ≤ 60 s (≤ 7). */
+/** Turn budgets from docs/items.md at one answer per 5 s: parent-full ≤ 5 min (≤ 20 turns), child check-in ≤ 60 s (≤ 7). */
 const MAX_TURNS: Record<string, number> = { 'parent-checkin': 8, 'parent-full': 20, 'child-checkin': 7, 'child-full': 12 };
 
 /** Answers every question by pressing its first answer button (or typing, for open questions) and sends. */

@@ -10,7 +10,7 @@ beforeAll(() => ({ bank } = loadTestBank()));
 const a = (v: number | string | null) => ({ v });
 const item = (flow: LoadedFlow, id: string) => flow.items[flow.index.get(id)!] as ScaleItem;
 
-describe('scoring as ITEMS.md says', () => {
+describe('scoring as docs/items.md says', () => {
   it('normalises to 0–100 and turns reverse items', () => {
     const f = bank.flows.get('fixture-club')!;
     expect(normalisedScore(f, item(f, 'f_often'), 0)).toBe(0);
