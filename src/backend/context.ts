@@ -1,0 +1,38 @@
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Audit } from './audit.js';
+import type { BackendUser, UserRole } from './auth/users.js';
+import type { BackendCsrf } from './csrf.js';
+import type { Db } from './db/port.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in user; set by `requireUser` (undefined on routes without it). */
+    user?: BackendUser;
+  }
+}
+
+/**
+ * What the views (src/backend/views/) get from the server: the database, the guard, CSRF, the audit log and the
+ * page settings. The views own their routes; access rules live in `access.ts`.
+ */
+export interface ViewContext {
+  db: Db;
+  /**
+   * Pre-handler: no session → a GET is redirected to /login, anything else gets 401; a role not in `roles`
+   * (when given) → 403. Sets `req.user`.
+   */
+  requireUser(roles?: readonly UserRole[]): preHandlerAsyncHookHandler;
+  csrf: BackendCsrf;
+  audit: Audit;
+  /** Security headers of every backend page (CSP, no framing, no cache, no referrer leaving the origin). */
+  pageHeaders(reply: FastifyReply): FastifyReply;
+  /** A safety signal not acknowledged within this many minutes is overdue. */
+  signalOverdueMinutes: number;
+  now(): Date;
+}
+
+/** The user `requireUser` put on the request (throws when a route forgot the guard). */
+export function userOf(req: FastifyRequest): BackendUser {
+  if (!req.user) throw new Error('route without requireUser');
+  return req.user;
+}
