@@ -1,6 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { pageHeaders } from '../channels/web-security.js';
-import { readCookie } from '../channels/web-security.js';
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { pageHeaders, readCookie } from '../channels/web-security.js';
 import type { Bank } from '../survey/load.js';
 import { createAudit } from './audit.js';
 import { sessionUser, SESSION_COOKIE } from './auth/sessions.js';
@@ -10,6 +10,9 @@ import { createBackendCsrf } from './csrf.js';
 import type { Db } from './db/port.js';
 import { BACKEND_CSS } from './http/assets.js';
 import { registerLogin } from './http/login.js';
+import { registerUsers } from './http/users.js';
+import { registerExports } from './exports/routes.js';
+import { createBackendMetrics } from './metrics.js';
 import { registerReceiver } from './receiver/routes.js';
 import { freeTextItems } from './receiver/store.js';
 import { registerViews } from './views/index.js';
@@ -26,12 +29,17 @@ export interface BackendOptions {
   loginWindowMs?: number;
   /** The backend's public origin behind a proxy (`https://…`), accepted as a form's Origin. */
   publicOrigin?: string;
+  /** Lets a scraper on another host read /metrics with `Authorization: Bearer <token>`; loopback needs none. */
+  metricsToken?: string;
   now?: () => Date;
 }
 
+const LOOPBACK_PEERS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
 /**
  * The reference backend as one Fastify instance: the webhook receiver, sign-in, the guard, and the views.
- * Nothing but `/webhooks`, `/login`, `/healthz` and the style sheet answers without a session.
+ * Nothing but `/webhooks`, `/login`, `/healthz` and the style sheet answers without a session; `/metrics`
+ * (counts only) answers loopback peers and holders of the metrics token.
  */
 export function buildBackend(opts: BackendOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy: true });
@@ -58,13 +66,26 @@ export function buildBackend(opts: BackendOptions): FastifyInstance {
   app.get(BACKEND_CSS.path, (_req, reply) =>
     reply.header('content-type', BACKEND_CSS.type).header('cache-control', 'public, max-age=31536000, immutable').header('x-content-type-options', 'nosniff').send(BACKEND_CSS.body),
   );
-  registerReceiver(app, { db: opts.db, secrets: opts.webhookSecrets, isFreeText: freeTextItems(opts.bank) });
+  const metrics = createBackendMetrics(opts.db, opts.signalOverdueMinutes, now);
+  const scraper = (req: FastifyRequest) => {
+    if (LOOPBACK_PEERS.has(req.socket.remoteAddress ?? '') && req.headers['x-forwarded-for'] === undefined) return true;
+    const given = Buffer.from(String(req.headers.authorization ?? ''));
+    const want = Buffer.from(`Bearer ${opts.metricsToken ?? ''}`);
+    return opts.metricsToken !== undefined && given.length === want.length && timingSafeEqual(given, want);
+  };
+  app.get('/metrics', async (req, reply) => {
+    if (!scraper(req)) return reply.code(401).send({ error: 'metrics token required' });
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  registerReceiver(app, { db: opts.db, secrets: opts.webhookSecrets, isFreeText: freeTextItems(opts.bank), metrics });
+  registerExports(app, ctx, opts.bank);
   // Forms (sign-in, views) are parsed in this scope only; the receiver reads raw JSON in its own.
   app.register(async (scope) => {
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
     registerLogin(scope, ctx, { maxFailures: opts.loginMaxFailures ?? 10, windowMs: opts.loginWindowMs ?? 15 * 60_000, publicOrigin: opts.publicOrigin });
+    registerUsers(scope, ctx, { publicOrigin: opts.publicOrigin });
     registerViews(scope, ctx);
   });
   return app;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ResponseDocument, RespondentErased, SafetySignal } from '../../delivery/payload.js';
 import type { Db } from '../db/port.js';
 import { eraseRespondent } from '../erasure.js';
+import type { BackendMetrics } from '../metrics.js';
 import { storeResponse, storeSignal, type IsFreeText } from './store.js';
 import { createVerifier } from './verify.js';
 
@@ -10,6 +11,7 @@ export interface ReceiverOptions {
   /** `whsec_…` secrets; several during a rotation. */
   secrets: readonly string[];
   isFreeText: IsFreeText;
+  metrics?: BackendMetrics;
 }
 
 const PAYLOADS = {
@@ -32,18 +34,25 @@ export function registerReceiver(app: FastifyInstance, opts: ReceiverOptions): v
     scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
     scope.post('/webhooks', async (req, reply) => {
       const raw = typeof req.body === 'string' ? req.body : '';
-      if (opts.secrets.length === 0 || !verify(raw, req.headers)) return reply.code(401).send({ error: 'invalid signature' });
+      if (opts.secrets.length === 0 || !verify(raw, req.headers)) {
+        opts.metrics?.webhook('unauthorized');
+        return reply.code(401).send({ error: 'invalid signature' });
+      }
       const webhookId = String(req.headers['webhook-id']);
       let event: { type?: unknown };
       try {
         event = JSON.parse(raw) as { type?: unknown };
       } catch {
+        opts.metrics?.webhook('invalid');
         return reply.code(400).send({ error: 'body is not JSON' });
       }
       const type = typeof event?.type === 'string' ? event.type : 'unknown';
       const schema = PAYLOADS[type as keyof typeof PAYLOADS];
       const parsed = schema?.safeParse(event);
-      if (parsed && !parsed.success) return reply.code(400).send({ error: `payload does not match ${type}`, issues: parsed.error.issues.map((i) => i.path.join('.')) });
+      if (parsed && !parsed.success) {
+        opts.metrics?.webhook('invalid');
+        return reply.code(400).send({ error: `payload does not match ${type}`, issues: parsed.error.issues.map((i) => i.path.join('.')) });
+      }
       const stored = await opts.db.tx(async (tx) => {
         const fresh = await tx.query('INSERT INTO webhook_events (webhook_id, type, payload) VALUES ($1, $2, $3) ON CONFLICT (webhook_id) DO NOTHING RETURNING webhook_id', [webhookId, type, event]);
         if (fresh.length === 0) return false;
@@ -53,6 +62,7 @@ export function registerReceiver(app: FastifyInstance, opts: ReceiverOptions): v
         else if (doc?.type === 'respondent.erased') await eraseRespondent(tx, doc.pseudonym, 'respondent.erased');
         return true;
       });
+      opts.metrics?.webhook(stored ? 'stored' : 'duplicate');
       return reply.code(stored ? 204 : 200).send(stored ? undefined : { duplicate: true });
     });
   });
