@@ -10,7 +10,7 @@ export async function eraseRespondent(db: Db, pseudonym: string, reason: string)
   return db.tx(async (tx) => {
     const responses = await tx.query<{ webhook_id: string }>('DELETE FROM responses WHERE respondent_pseudonym = $1 RETURNING webhook_id', [pseudonym]);
     const signals = await tx.query<{ webhook_id: string }>('DELETE FROM safety_signals WHERE respondent_pseudonym = $1 RETURNING webhook_id', [pseudonym]);
-    await tx.query("UPDATE webhook_events SET payload = NULL WHERE payload -> 'respondent' ->> 'pseudonym' = $1 OR payload ->> 'pseudonym' = $1", [pseudonym]);
+    await tx.query("UPDATE webhook_events SET payload = NULL WHERE payload -> 'respondent' ->> 'pseudonym' = $1", [pseudonym]);
     const counts = { responses: responses.length, signals: signals.length };
     await tx.query('INSERT INTO erasure_log (reason, responses, signals) VALUES ($1, $2, $3)', [reason, counts.responses, counts.signals]);
     return counts;

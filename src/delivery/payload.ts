@@ -77,6 +77,11 @@ export type SafetySignal = z.infer<typeof SafetySignal>;
  * pseudonym (already a keyed hash) and when.
  */
 export const RespondentErased = z
-  .object({ type: z.literal('respondent.erased'), id: z.string().min(1).max(80), pseudonym: z.string().min(1).max(64), at: z.iso.datetime() })
+  .object({
+    type: z.literal('respondent.erased'),
+    id: z.string().min(1).max(80),
+    respondent: z.object({ pseudonym: z.string().min(1).max(64) }).strict(),
+    at: z.iso.datetime(),
+  })
   .strict();
 export type RespondentErased = z.infer<typeof RespondentErased>;

@@ -59,7 +59,7 @@ export function registerReceiver(app: FastifyInstance, opts: ReceiverOptions): v
         const doc = parsed?.data;
         if (doc?.type === 'response.completed' || doc?.type === 'response.partial') await storeResponse(tx, webhookId, doc, opts.isFreeText);
         else if (doc?.type === 'safety.signal') await storeSignal(tx, webhookId, doc);
-        else if (doc?.type === 'respondent.erased') await eraseRespondent(tx, doc.pseudonym, 'respondent.erased');
+        else if (doc?.type === 'respondent.erased') await eraseRespondent(tx, doc.respondent.pseudonym, 'respondent.erased');
         return true;
       });
       opts.metrics?.webhook(stored ? 'stored' : 'duplicate');
