@@ -4,8 +4,9 @@ import { Webhook } from 'standardwebhooks';
  * Standard Webhooks verification with every configured secret (rotation: the bot signs with old and new during
  * the overlap, the backend accepts either). `standardwebhooks` checks the HMAC over `id.timestamp.body` in
  * constant time and refuses a timestamp more than five minutes away from now (replays of old captures).
+ * Returns the parsed body when one secret verifies it (a signed body that is not JSON does not verify).
  */
-export function createVerifier(secrets: readonly string[]): (body: string, headers: Record<string, string | string[] | undefined>) => boolean {
+export function createVerifier(secrets: readonly string[]): (body: string, headers: Record<string, string | string[] | undefined>) => unknown {
   const hooks = secrets.map((s) => new Webhook(s));
   return (body, headers) => {
     const h = {
@@ -13,13 +14,13 @@ export function createVerifier(secrets: readonly string[]): (body: string, heade
       'webhook-timestamp': String(headers['webhook-timestamp'] ?? ''),
       'webhook-signature': String(headers['webhook-signature'] ?? ''),
     };
-    return hooks.some((hook) => {
+    for (const hook of hooks) {
       try {
-        hook.verify(body, h);
-        return true;
+        return hook.verify(body, h);
       } catch {
-        return false;
+        // not this secret: try the next
       }
-    });
+    }
+    return undefined;
   };
 }
