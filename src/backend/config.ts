@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { z } from 'zod';
+import type { RetentionPeriods } from './retention.js';
 import { parseEnvironment, webhookSecrets } from '../config.js';
 
 /**
@@ -46,3 +48,12 @@ export type BackendConfig = z.infer<typeof Env>;
 export const BACKEND_CONFIG_KEYS = Object.keys(Env.shape) as Array<keyof BackendConfig>;
 
 export const loadBackendConfig = (env: NodeJS.ProcessEnv = process.env): BackendConfig => parseEnvironment(Env, env);
+
+/** Where the database is: the server, or embedded PostgreSQL in DATA_DIR/backend (beside the bot's files). */
+export const databaseOf = (config: BackendConfig): { databaseUrl?: string; dataDir: string } => ({
+  databaseUrl: config.DATABASE_URL, dataDir: join(config.DATA_DIR, 'backend'),
+});
+
+export const retentionOf = (config: BackendConfig): RetentionPeriods => ({
+  freeTextDays: config.RETENTION_FREE_TEXT_DAYS, scoresDays: config.RETENTION_SCORES_DAYS, auditDays: config.RETENTION_AUDIT_DAYS,
+});

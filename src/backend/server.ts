@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ROOT } from '../app.js';
@@ -6,7 +5,7 @@ import { errorSummary } from '../log.js';
 import { loadBank } from '../survey/load.js';
 import { buildBackend } from './app.js';
 import { ensureFirstAdmin } from './auth/users.js';
-import type { BackendConfig } from './config.js';
+import { databaseOf, retentionOf, type BackendConfig } from './config.js';
 import { openDb } from './db/open.js';
 import type { Db } from './db/port.js';
 import { applyRetention } from './retention.js';
@@ -28,23 +27,23 @@ const RETENTION_EVERY_MS = 3_600_000;
  */
 export async function startBackend(config: BackendConfig, log: Logger): Promise<RunningBackend> {
   const bank = loadBank({ flowDirs: [`${ROOT}flows`], localeDirs: [`${ROOT}locales`] });
-  const dataDir = join(config.DATA_DIR, 'backend');
-  const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir });
+  const where = databaseOf(config);
+  const db = await openDb(where);
   const admin = await ensureFirstAdmin(db, config.BACKEND_ADMIN_EMAIL, config.BACKEND_ADMIN_PASSWORD);
   const app = buildBackend({
     db, bank, webhookSecrets: config.RESPONSES_WEBHOOK_SECRET ?? [], signalOverdueMinutes: config.SIGNAL_OVERDUE_MINUTES,
     publicOrigin: config.BACKEND_PUBLIC_URL && new URL(config.BACKEND_PUBLIC_URL).origin, metricsToken: config.BACKEND_METRICS_TOKEN,
   });
-  const periods = { freeTextDays: config.RETENTION_FREE_TEXT_DAYS, scoresDays: config.RETENTION_SCORES_DAYS, auditDays: config.RETENTION_AUDIT_DAYS };
   const retain = () =>
-    applyRetention(db, periods).then(
+    applyRetention(db, retentionOf(config)).then(
       (deleted) => log.info({ deleted }, 'retention applied'),
       (err: unknown) => log.error({ err: errorSummary(err) }, 'retention failed; retried within the hour'),
     );
   await retain();
   const timer = setInterval(retain, RETENTION_EVERY_MS);
   timer.unref();
-  const database = config.DATABASE_URL ? new URL(config.DATABASE_URL).host + new URL(config.DATABASE_URL).pathname : `${dataDir} (embedded PostgreSQL)`;
+  const server = where.databaseUrl && new URL(where.databaseUrl);
+  const database = server ? `PostgreSQL at ${server.host}${server.pathname}` : `embedded PostgreSQL in ${where.dataDir}`;
   return {
     app, db, database, admin,
     async close() {
