@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { pageHeaders, readCookie } from '../channels/web-security.js';
+import { pageHeaders, readCookie, sameOrigin } from '../channels/web-security.js';
 import type { Bank } from '../survey/load.js';
 import { createAudit } from './audit.js';
 import { sessionUser, SESSION_COOKIE } from './auth/sessions.js';
@@ -58,7 +58,8 @@ export function buildBackend(opts: BackendOptions): FastifyInstance {
   };
 
   const ctx: ViewContext = {
-    db: opts.db, requireUser, csrf, audit: createAudit(opts.db), signalOverdueMinutes: opts.signalOverdueMinutes, now,
+    db: opts.db, requireUser, csrf, audit: createAudit(opts.db),
+    formOk: (req) => sameOrigin(req, opts.publicOrigin) && csrf.check(req, (req.body as Record<string, unknown> | undefined)?.csrf), signalOverdueMinutes: opts.signalOverdueMinutes, now,
     pageHeaders: (reply: FastifyReply) => pageHeaders(reply),
   };
 
@@ -85,7 +86,7 @@ export function buildBackend(opts: BackendOptions): FastifyInstance {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
     registerLogin(scope, ctx, { maxFailures: opts.loginMaxFailures ?? 10, windowMs: opts.loginWindowMs ?? 15 * 60_000, publicOrigin: opts.publicOrigin });
-    registerUsers(scope, ctx, { publicOrigin: opts.publicOrigin });
+    registerUsers(scope, ctx);
     registerViews(scope, ctx);
   });
   return app;

@@ -23,6 +23,11 @@ export interface ViewContext {
    */
   requireUser(roles?: readonly UserRole[]): preHandlerAsyncHookHandler;
   csrf: BackendCsrf;
+  /**
+   * Whether a form POST may change anything: it comes from this origin and carries the CSRF token of the
+   * session (field `csrf`). Check before every state change; answer 403 otherwise.
+   */
+  formOk(req: FastifyRequest): boolean;
   audit: Audit;
   /** Security headers of every backend page (CSP, no framing, no cache, no referrer leaving the origin). */
   pageHeaders(reply: FastifyReply): FastifyReply;

@@ -68,7 +68,7 @@ export function registerLogin(app: FastifyInstance, ctx: ViewContext, opts: { ma
 
   app.post<{ Body: Form }>('/logout', async (req, reply) => {
     const token = readCookie(req, SESSION_COOKIE);
-    if (!sameOrigin(req, opts.publicOrigin) || !ctx.csrf.check(req, req.body?.csrf)) return reply.code(403).send('This form has expired.');
+    if (!ctx.formOk(req)) return reply.code(403).send('This form has expired.');
     if (token) await closeSession(ctx.db, token);
     return reply.header('set-cookie', cookieHeader(SESSION_COOKIE, '', 0)).redirect('/login', 303);
   });

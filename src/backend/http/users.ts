@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sameOrigin } from '../../channels/web-security.js';
 import { createUser, listUsers, NewUser, ROLES, type BackendUser } from '../auth/users.js';
 import { userOf, type ViewContext } from '../context.js';
 import { escapeHtml, page } from './layout.js';
@@ -26,19 +25,18 @@ function usersPage(users: BackendUser[], csrf: string, message?: { kind: 'error'
 }
 
 /** Admin user management: list, add (role, team, free-text grant), remove access (sessions end at once). */
-export function registerUsers(app: FastifyInstance, ctx: ViewContext, opts: { publicOrigin?: string }): void {
+export function registerUsers(app: FastifyInstance, ctx: ViewContext): void {
   const admin = { preHandler: ctx.requireUser(['admin']) };
   const show = async (req: FastifyRequest, reply: FastifyReply, code = 200, message?: { kind: 'error' | 'notice'; text: string }) => {
     const user = userOf(req);
     const main = usersPage(await listUsers(ctx.db), ctx.csrf.token(req), message);
     return ctx.pageHeaders(reply).code(code).type('text/html; charset=utf-8').send(page({ title: 'Users', user, csrf: ctx.csrf.token(req), main, nav: [{ href: '/', label: 'Overview' }] }));
   };
-  const guarded = (req: FastifyRequest<{ Body: Form }>) => sameOrigin(req, opts.publicOrigin) && ctx.csrf.check(req, req.body?.csrf);
 
   app.get('/admin/users', admin, (req, reply) => show(req, reply));
 
   app.post<{ Body: Form }>('/admin/users', admin, async (req, reply) => {
-    if (!guarded(req)) return show(req, reply, 403, { kind: 'error', text: 'This form has expired. Please try again.' });
+    if (!ctx.formOk(req)) return show(req, reply, 403, { kind: 'error', text: 'This form has expired. Please try again.' });
     const form = req.body ?? {};
     const input = { email: form.email ?? '', role: form.role as BackendUser['role'], teamRef: form.team, password: form.password ?? '', freeTextGranted: form.freeText === '1' };
     const parsed = NewUser.safeParse(input);
@@ -50,7 +48,7 @@ export function registerUsers(app: FastifyInstance, ctx: ViewContext, opts: { pu
   });
 
   app.post<{ Params: { id: string }; Body: Form }>('/admin/users/:id/disable', admin, async (req, reply) => {
-    if (!guarded(req)) return show(req, reply, 403, { kind: 'error', text: 'This form has expired. Please try again.' });
+    if (!ctx.formOk(req)) return show(req, reply, 403, { kind: 'error', text: 'This form has expired. Please try again.' });
     const id = Number(req.params.id);
     if (!Number.isSafeInteger(id) || id === userOf(req).id) return show(req, reply, 400, { kind: 'error', text: 'You cannot remove your own access.' });
     await ctx.db.tx(async (tx) => {
