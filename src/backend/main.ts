@@ -1,6 +1,5 @@
-import { ConfigError } from '../config.js';
 import { createLogger } from '../log.js';
-import { FlowLoadError } from '../survey/load.js';
+import { runMain, untilStopped } from '../process-main.js';
 import { loadBackendConfig } from './config.js';
 import { startBackend } from './server.js';
 
@@ -18,19 +17,9 @@ async function main(): Promise<number> {
   if (backend.admin === 'created') lines.push(`Created the first admin (${config.BACKEND_ADMIN_EMAIL}).`);
   if (!config.RESPONSES_WEBHOOK_SECRET?.length) lines.push('RESPONSES_WEBHOOK_SECRET is not set: POST /webhooks refuses every delivery until it is.');
   process.stdout.write(`\n${lines.join('\n')}\nStop with Ctrl-C.\n\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilStopped();
   await backend.close();
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof FlowLoadError) process.stderr.write(`${err.message}\n`);
-    else process.stderr.write(`feedbackbot backend could not start: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runMain('feedbackbot backend', main);
