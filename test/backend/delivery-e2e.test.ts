@@ -76,5 +76,10 @@ describe.each(DATABASES)('the bot delivering to the backend on %s', (kind) => {
     expect(await count(b.db, 'responses')).toBe(0);
     expect(await count(b.db, 'safety_signals')).toBe(0);
     expect(await b.db.query('SELECT responses, signals FROM erasure_log')).toEqual([{ responses: 3, signals: 1 }]);
+    // And the bot kept nothing of them either once the backend had the notice.
+    await until('the delivered notice to leave Redis', async () => {
+      const values = await Promise.all((await r.keys()).map(async (k) => ((await r.redis.type(k)) === 'hash' ? JSON.stringify(await r.redis.hgetall(k)) : '')));
+      return !values.some((v) => v.includes('ps_e2e'));
+    });
   });
 });
