@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { pageHeaders, readCookie, sameOrigin } from '../channels/web-security.js';
 import type { Bank } from '../survey/load.js';
 import { createAudit } from './audit.js';
@@ -29,6 +29,8 @@ export interface BackendOptions {
   loginWindowMs?: number;
   /** The backend's public origin behind a proxy (`https://…`), accepted as a form's Origin. */
   publicOrigin?: string;
+  /** Peers allowed to set X-Forwarded-For (hop count or addresses); default none, so nobody can fake their address. */
+  trustProxy?: number | string[];
   /** Lets a scraper on another host read /metrics with `Authorization: Bearer <token>`; loopback needs none. */
   metricsToken?: string;
   now?: () => Date;
@@ -42,7 +44,9 @@ const LOOPBACK_PEERS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
  * (counts only) answers loopback peers and holders of the metrics token.
  */
 export function buildBackend(opts: BackendOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy: true });
+  const hops = opts.trustProxy;
+  const trustProxy: FastifyServerOptions['trustProxy'] = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : (hops ?? false);
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy });
   const now = opts.now ?? (() => new Date());
   const csrf = createBackendCsrf();
 
@@ -58,7 +62,7 @@ export function buildBackend(opts: BackendOptions): FastifyInstance {
   };
 
   const ctx: ViewContext = {
-    db: opts.db, requireUser, csrf, audit: createAudit(opts.db),
+    db: opts.db, bank: opts.bank, requireUser, csrf, audit: createAudit(opts.db),
     formOk: (req) => sameOrigin(req, opts.publicOrigin) && csrf.check(req, (req.body as Record<string, unknown> | undefined)?.csrf), signalOverdueMinutes: opts.signalOverdueMinutes, now,
     pageHeaders: (reply: FastifyReply) => pageHeaders(reply),
   };

@@ -18,6 +18,12 @@ const Env = z
     BACKEND_HOST: z.string().default('127.0.0.1'),
     /** The backend's public https origin behind a proxy; forms posted from it are same-origin. */
     BACKEND_PUBLIC_URL: z.url({ message: 'BACKEND_PUBLIC_URL must be a URL' }).optional(),
+    /** Which peers may set X-Forwarded-For (sign-in limits count per address): a hop count, or addresses/CIDRs. Unset: none. */
+    BACKEND_TRUST_PROXY: z
+      .string()
+      .regex(/^(\d{1,2}|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, 'BACKEND_TRUST_PROXY must be a hop count or comma-separated addresses/CIDRs')
+      .transform((v) => (/^\d+$/.test(v) ? Number(v) : v.split(',').map((a) => a.trim())))
+      .optional(),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'DATABASE_URL must be a postgres:// (or postgresql://) URL').optional(),
     DATA_DIR: z.string().default('data'),
     RESPONSES_WEBHOOK_SECRET: webhookSecrets.optional(),

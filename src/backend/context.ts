@@ -3,6 +3,7 @@ import type { Audit } from './audit.js';
 import type { BackendUser, UserRole } from './auth/users.js';
 import type { BackendCsrf } from './csrf.js';
 import type { Db } from './db/port.js';
+import type { Bank } from '../survey/load.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,6 +18,8 @@ declare module 'fastify' {
  */
 export interface ViewContext {
   db: Db;
+  /** The flows and locales the bot runs: item wording, scales, domains for labels and charts. */
+  bank: Bank;
   /**
    * Pre-handler: no session → a GET is redirected to /login, anything else gets 401; a role not in `roles`
    * (when given) → 403. Sets `req.user`.

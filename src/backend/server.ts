@@ -32,7 +32,7 @@ export async function startBackend(config: BackendConfig, log: Logger): Promise<
   const admin = await ensureFirstAdmin(db, config.BACKEND_ADMIN_EMAIL, config.BACKEND_ADMIN_PASSWORD);
   const app = buildBackend({
     db, bank, webhookSecrets: config.RESPONSES_WEBHOOK_SECRET ?? [], signalOverdueMinutes: config.SIGNAL_OVERDUE_MINUTES,
-    publicOrigin: config.BACKEND_PUBLIC_URL && new URL(config.BACKEND_PUBLIC_URL).origin, metricsToken: config.BACKEND_METRICS_TOKEN,
+    publicOrigin: config.BACKEND_PUBLIC_URL && new URL(config.BACKEND_PUBLIC_URL).origin, metricsToken: config.BACKEND_METRICS_TOKEN, trustProxy: config.BACKEND_TRUST_PROXY,
   });
   const retain = () =>
     applyRetention(db, retentionOf(config)).then(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFirstAdmin } from '../../src/backend/auth/users.js';
 import { DATABASES } from '../support/postgres.js';
-import { as, cookieHeader, csrfOf, PASSWORD, signIn, testBackend, type TestBackend } from './support.js';
+import { as, cookieHeader, cookiesFrom, csrfOf, PASSWORD, signIn, testBackend, type TestBackend } from './support.js';
 
 describe.each(DATABASES)('sign-in and access on %s', (kind) => {
   let b: TestBackend;
@@ -68,6 +68,21 @@ describe.each(DATABASES)('sign-in and access on %s', (kind) => {
     expect(Number(blocked.res.headers['retry-after'])).toBeGreaterThan(0);
     // Another address is not blocked for another account.
     expect((await signIn(b.app, 'admin@example.org', PASSWORD, '10.0.1.2')).res.statusCode).toBe(303);
+  });
+
+  it('ignores X-Forwarded-For unless a proxy is trusted, so a client cannot dodge the limit by inventing addresses', async () => {
+    const spoof = (n: number) => ({ remoteAddress: '10.0.2.1', headers: { 'x-forwarded-for': `192.0.2.${n}` } });
+    for (let i = 0; i < 3; i++) {
+      const form = await b.app.inject({ method: 'GET', url: '/login', ...spoof(i) });
+      const jar = cookiesFrom(form);
+      const res = await b.app.inject({
+        method: 'POST', url: '/login', remoteAddress: '10.0.2.1',
+        headers: { 'x-forwarded-for': `192.0.2.${i}`, cookie: cookieHeader(jar), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ csrf: csrfOf(form.body), email: `spoof${i}@example.org`, password: 'wrong' }).toString(),
+      });
+      expect(res.statusCode).toBe(401);
+    }
+    expect((await signIn(b.app, 'admin@example.org', PASSWORD, '10.0.2.1')).res.statusCode).toBe(429);
   });
 
   it('sends a signed-in user back to the page they asked for, but never off-site', async () => {
