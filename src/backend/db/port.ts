@@ -10,7 +10,11 @@ export interface Db {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Nested calls join it. */
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Nested calls join it.
+   * Inside `fn` use only the `db` it is given: embedded PGlite has one connection, and a statement sent to the outer
+   * Db waits for the transaction to end (it never would).
+   */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
