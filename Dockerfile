@@ -1,4 +1,5 @@
 # feedbackbot — multi-stage build: compile with dev dependencies, run with production dependencies only.
+# The same image runs the reference backend: `node dist/backend/main.js` (see compose.yaml).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -13,6 +14,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The reference backend's migrations are plain SQL next to its code (tsc copies only .ts output).
+COPY src/backend/db/migrations ./dist/backend/db/migrations
 COPY flows ./flows
 COPY locales ./locales
 USER node

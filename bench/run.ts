@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const BENCHES = ['engine', 'sessions', 'runner', 'telegram', 'delivery', 'startup'];
+const BENCHES = ['engine', 'sessions', 'runner', 'telegram', 'delivery', 'backend', 'startup'];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const name of BENCHES.filter((b) => only.length === 0 || only.includes(b))) {

@@ -12,9 +12,11 @@ const httpsOrLoopback = (name: string) =>
     const url = new URL(u);
     return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
   }, `${name} must use https (plain http only on localhost)`);
-const list = z
+export const list = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+/** `RESPONSES_WEBHOOK_SECRET`: read by the bot (signing) and the reference backend (verifying). */
+export const webhookSecrets = list.pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'RESPONSES_WEBHOOK_SECRET must be whsec_… secrets, comma-separated')));
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const Env = z
@@ -40,7 +42,7 @@ const Env = z
     TEAMS_WORKER_TENANT_ID: z.string().min(1).optional(),
     TEAMS_WORKER_IDS: list.pipe(z.array(z.string().regex(/^[0-9a-f-]{36}$/i, 'TEAMS_WORKER_IDS must be comma-separated Entra ID object ids (GUIDs)'))).optional(),
     RESPONSES_WEBHOOK_URL: httpsOrLoopback('RESPONSES_WEBHOOK_URL').optional(),
-    RESPONSES_WEBHOOK_SECRET: list.pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'RESPONSES_WEBHOOK_SECRET must be whsec_… secrets, comma-separated'))).optional(),
+    RESPONSES_WEBHOOK_SECRET: webhookSecrets.optional(),
     SAFETY_WEBHOOK_URL: httpsOrLoopback('SAFETY_WEBHOOK_URL').optional(),
     DELIVERY_RETRY_DELAYS_MS: list.pipe(z.array(z.string().regex(/^\d+$/, 'DELIVERY_RETRY_DELAYS_MS must be comma-separated milliseconds').transform(Number))).optional(),
     CHECKIN_API_TOKENS: list.pipe(z.array(z.string().min(24, 'each CHECKIN_API_TOKENS token needs at least 24 characters'))).optional(),
@@ -86,10 +88,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Empty strings count as unset, as in most .env tooling. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** Parses the environment with `schema`, every problem named by its variable. Empty strings count as unset, as in most .env tooling. */
+export function parseEnvironment<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const r = Env.safeParse(cleaned);
+  const r = schema.safeParse(cleaned);
   if (r.success) return r.data;
   throw new ConfigError(r.error.issues.map((i) => (i.path.length ? `${String(i.path[0])}: ${i.message}` : i.message)));
 }
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => parseEnvironment(Env, env);

@@ -1,10 +1,10 @@
 import { createCore, type Core } from './app.js';
 import { runTerminal } from './channels/terminal.js';
 import { createDemoWebLink } from './channels/web-demo.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { createBot, type Bot } from './http/bot.js';
 import { createLogger } from './log.js';
-import { FlowLoadError } from './survey/load.js';
+import { runMain, untilStopped } from './process-main.js';
 
 /**
  * Composition root: config → the bot (core, check-ins, channels, the one HTTP server; src/http/bot.ts) until
@@ -34,19 +34,9 @@ async function serve(bot: Bot): Promise<number> {
     const link = await createDemoWebLink(bot.wiring.checkins, bot.core.config.DEFAULT_LOCALE);
     process.stdout.write(`\nfeedbackbot is running with no Telegram or Teams account.\nOpen this demo check-in in a browser: ${link}\nResponses go to ${bot.core.sinkDescription}. Stop with Ctrl-C.\n\n`);
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilStopped();
   await bot.shutdown();
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof FlowLoadError) process.stderr.write(`${err.message}\n`);
-    else process.stderr.write(`feedbackbot could not start: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runMain('feedbackbot', main);

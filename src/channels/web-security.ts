@@ -40,14 +40,15 @@ export function cookieHeader(name: string, value: string, maxAgeSeconds: number)
   return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Strict`;
 }
 
-export interface Csrf {
-  token(purpose: 'open' | 'turn', browserId: string): string;
-  check(purpose: 'open' | 'turn', browserId: string | undefined, given: unknown): boolean;
+/** `P` names the forms a token is good for (the web chat's 'open' and 'turn'; the backend's own). */
+export interface Csrf<P extends string = 'open' | 'turn'> {
+  token(purpose: P, browserId: string): string;
+  check(purpose: P, browserId: string | undefined, given: unknown): boolean;
 }
 
 /** `sign` is a keyed hash such as `core.pseudonymise`. */
-export function createCsrf(sign: (scope: string, id: string) => string): Csrf {
-  const token: Csrf['token'] = (purpose, id) => sign(`web-csrf-${purpose}`, id);
+export function createCsrf<P extends string = 'open' | 'turn'>(sign: (scope: string, id: string) => string): Csrf<P> {
+  const token: Csrf<P>['token'] = (purpose, id) => sign(`web-csrf-${purpose}`, id);
   return {
     token,
     check(purpose, id, given) {

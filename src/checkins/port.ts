@@ -12,6 +12,7 @@ export type CheckinStatus = 'created' | 'opened' | 'in_progress' | 'completed' |
 export interface CheckinRequest {
   flow: string;
   caseRef: string;
+  teamRef?: string;
   respondent: { role: Role; ageBand?: AgeBand };
   worker?: { firstName?: string };
   locale?: Locale;
@@ -25,6 +26,8 @@ export interface Checkin {
   id: string;
   flow: string;
   caseRef: string;
+  /** The worker's team, when the request named one; travels in responses and safety signals. */
+  teamRef: string | null;
   role: Role;
   ageBand: AgeBand | null;
   /** Never leaves the bot (not in responses, not in GET /v1/checkins/:id). */

@@ -87,7 +87,7 @@ async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
   for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
 }
 
-const SCALARS = ['id', 'flow', 'caseRef', 'role', 'ageBand', 'workerFirstName', 'locale', 'status', 'sealedToken', 'createdAt',
+const SCALARS = ['id', 'flow', 'caseRef', 'teamRef', 'role', 'ageBand', 'workerFirstName', 'locale', 'status', 'sealedToken', 'createdAt',
   'expiresAt', 'boundTo', 'respondentRef', 'sendAt', 'delivery', 'fingerprint'] as const satisfies readonly (keyof CheckinRecord)[];
 
 /** Flat hash fields; a null is an absent field, so `HSETNX`-style checks in Lua see "not set". */

@@ -17,6 +17,8 @@ export const CheckinBody = z
   .object({
     flow: z.string({ error: 'flow is required (a flow id such as "parent-checkin")' }).min(1, 'flow is required').max(40, 'unknown flow'),
     caseRef: opaque(64, 'caseRef'),
+    /** The worker's team in the case system: responses carry it, so the backend shows the case to that team. */
+    teamRef: opaque(64, 'teamRef').optional(),
     respondent: z
       .object({
         role: z.enum(Role.options, { error: 'role must be "parent" or "child"' }),

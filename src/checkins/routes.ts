@@ -103,7 +103,7 @@ export function registerCheckinRoutes(app: FastifyInstance, opts: CheckinRouteOp
 /** What the API shows of a check-in: never the worker's name, the bound conversation, answers or scores. */
 function view(c: Checkin) {
   return {
-    id: c.id, flow: c.flow, caseRef: c.caseRef, respondent: { role: c.role, ageBand: c.ageBand }, locale: c.locale, status: c.status,
+    id: c.id, flow: c.flow, caseRef: c.caseRef, teamRef: c.teamRef, respondent: { role: c.role, ageBand: c.ageBand }, locale: c.locale, status: c.status,
     createdAt: c.createdAt, expiresAt: c.expiresAt, history: c.history, respondentRef: c.respondentRef, sendAt: c.sendAt,
     delivery: c.delivery,
   };

@@ -159,11 +159,11 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
     const hours = body.expiresInHours ?? DEFAULT_EXPIRES_IN_HOURS;
     const locale = body.locale ?? defaultLocale;
     const token = newToken();
-    const { flow, caseRef, respondent, worker, respondentRef, sendAt } = body;
-    const fingerprint = sha256(JSON.stringify([flow, caseRef, respondent.role, respondent.ageBand, worker?.firstName, locale, hours, respondentRef, sendAt]));
+    const { flow, caseRef, teamRef, respondent, worker, respondentRef, sendAt } = body;
+    const fingerprint = sha256(JSON.stringify([flow, caseRef, respondent.role, respondent.ageBand, worker?.firstName, locale, hours, respondentRef, sendAt, ...(teamRef ? [teamRef] : [])]));
     const direct = (await reachOf(respondentRef ?? null, caseRef)) !== undefined;
     const record: CheckinRecord = {
-      id: newCheckinId(), flow, caseRef, role: respondent.role, ageBand: respondent.ageBand ?? null,
+      id: newCheckinId(), flow, caseRef, teamRef: teamRef ?? null, role: respondent.role, ageBand: respondent.ageBand ?? null,
       workerFirstName: worker?.firstName ?? null, locale, status: 'created', sealedToken: sealer.seal(token),
       createdAt: created.toISOString(), expiresAt: new Date(at.getTime() + hours * HOUR * 1000).toISOString(),
       history: { created: created.toISOString() }, boundTo: null, respondentRef: respondentRef ?? null, sendAt: sendAt ?? null,
@@ -194,7 +194,7 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
     if (outcome === undefined) return { ok: false, reason: 'unknown' };
     if (outcome === 'other') return { ok: false, reason: 'used' };
     const info: CheckinInfo = {
-      id: checkin.id, flow: checkin.flow, caseRef: checkin.caseRef, role: checkin.role, ageBand: checkin.ageBand,
+      id: checkin.id, flow: checkin.flow, caseRef: checkin.caseRef, ...(checkin.teamRef ? { teamRef: checkin.teamRef } : {}), role: checkin.role, ageBand: checkin.ageBand,
       worker: checkin.workerFirstName, pseudonym: by.pseudonym, channel: by.channel, locale: checkin.locale,
     };
     if (record.respondentRef !== null && followUps?.canWriteFirst(by.conversationKey)) {

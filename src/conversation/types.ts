@@ -6,6 +6,8 @@ export interface CheckinInfo {
   id: string;
   flow: string;
   caseRef: string | null;
+  /** The worker's team (from the check-in request), passed on to the backend; absent when none was given. */
+  teamRef?: string;
   role: Role;
   ageBand: AgeBand | null;
   /** The worker's first name, shown in questions; never leaves the bot. */

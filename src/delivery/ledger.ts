@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Script } from '../redis-script.js';
-import type { ResponseDocument, SafetySignal } from './payload.js';
+import type { RespondentErased, ResponseDocument, SafetySignal } from './payload.js';
 
-export type Document = ResponseDocument | SafetySignal;
+export type Document = ResponseDocument | SafetySignal | RespondentErased;
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
 
 /** What the bot keeps about one delivery in the per-respondent index. */

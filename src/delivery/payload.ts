@@ -39,6 +39,8 @@ export const ResponseDocument = z
     id: z.string().min(1).max(80),
     checkinId: z.string().min(1).max(80),
     caseRef: z.string().max(64).nullable(),
+    /** The worker's team, when the check-in named one: the backend shows a case to that team's workers. */
+    teamRef: z.string().max(64).nullable().optional(),
     flow: z.object({ id: z.string(), version: z.number().int(), hash: z.string().regex(/^sha256:[0-9a-f]{64}$/) }).strict(),
     respondent: z.object({ role: Role, ageBand: AgeBand.nullable(), pseudonym: z.string() }).strict(),
     locale: Locale,
@@ -59,6 +61,7 @@ export const SafetySignal = z
     id: z.string(),
     checkinId: z.string(),
     caseRef: z.string().max(64).nullable(),
+    teamRef: z.string().max(64).nullable().optional(),
     flow: z.object({ id: z.string(), version: z.number().int() }).strict(),
     respondent: z.object({ role: Role, ageBand: AgeBand.nullable(), pseudonym: z.string() }).strict(),
     /** Which lists matched (e.g. "selfHarm") or "lowSafetyScale". */
@@ -68,3 +71,17 @@ export const SafetySignal = z
   })
   .strict();
 export type SafetySignal = z.infer<typeof SafetySignal>;
+
+/**
+ * A respondent's "/wis" reaches the backend: delete every row of this pseudonym. Carries nothing but the
+ * pseudonym (already a keyed hash) and when.
+ */
+export const RespondentErased = z
+  .object({
+    type: z.literal('respondent.erased'),
+    id: z.string().min(1).max(80),
+    respondent: z.object({ pseudonym: z.string().min(1).max(64) }).strict(),
+    at: z.iso.datetime(),
+  })
+  .strict();
+export type RespondentErased = z.infer<typeof RespondentErased>;

@@ -7,7 +7,11 @@ export interface Delivery {
   enqueueSafety(signal: SafetySignal): Promise<void>;
   /** What was queued/sent for this respondent pseudonym: for "/antwoorden" (transparency). */
   listFor(pseudonym: string): Promise<Array<{ id: string; type: string; state: 'pending' | 'delivered' | 'dead'; at: string }>>;
-  /** Removes every not-yet-delivered document of this respondent ("/wis"); returns how many were removed and how many were already delivered. */
+  /**
+   * Removes every not-yet-delivered document of this respondent ("/wis") and, with a webhook, queues a signed
+   * `respondent.erased` event so the backend deletes what it received; returns how many were removed and how
+   * many were already delivered.
+   */
   forget(pseudonym: string): Promise<{ removed: number; alreadySent: number }>;
   close(): Promise<void>;
 }

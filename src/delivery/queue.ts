@@ -2,7 +2,8 @@ import { Queue, type JobsOptions, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BACKOFF_TYPE, DEFAULT_PREFIX, LANES, laneOf, type Lane } from './lanes.js';
 import { KEEP_SECONDS, Ledger, type Document } from './ledger.js';
-import { ResponseDocument, SafetySignal } from './payload.js';
+import { RespondentErased, ResponseDocument, SafetySignal } from './payload.js';
+import { randomBytes } from 'node:crypto';
 import type { Log } from './log.js';
 import type { Delivery } from './port.js';
 import { STANDARD_RETRY_DELAYS_MS } from './schedule.js';
@@ -101,6 +102,14 @@ export class QueueDelivery implements Delivery {
       if (e.state !== 'dead') await this.queues[laneOf(e)].remove(e.id);
     }
     await this.ledger.forget(pseudonym, unsent.map((e) => e.id));
+    // The backend may hold what was delivered (also beyond the ledger's 30 days): tell it, signed and retried like a
+    // response. The notice is the one thing kept about the respondent, only until the backend has it: no ledger
+    // entry (no key named after them), and its job leaves Redis as soon as it is delivered.
+    const at = new Date();
+    const notice = RespondentErased.parse({
+      type: 'respondent.erased', id: `era_${at.getTime().toString(36)}_${randomBytes(6).toString('base64url')}`, respondent: { pseudonym }, at: at.toISOString(),
+    });
+    await this.queues.response.add(notice.type, notice, { ...this.jobOptions(notice.id), removeOnComplete: true });
     return { removed: unsent.length, alreadySent: entries.length - unsent.length };
   }
 

@@ -28,7 +28,7 @@ export class FileSink implements Delivery {
     const docs = await this.readAll();
     return docs
       .filter((d) => d.respondent.pseudonym === pseudonym)
-      .map((d) => ({ id: d.id, type: d.type, state: 'delivered' as const, at: d.type === 'safety.signal' ? d.at : d.completedAt }));
+      .map((d) => ({ id: d.id, type: d.type, state: 'delivered' as const, at: 'at' in d ? d.at : d.completedAt }));
   }
 
   /** Nothing waits in a file sink: every line is already handed over. */

@@ -134,10 +134,10 @@ describe('a new check-in', () => {
   });
 
   it('GET shows status and timestamps, never the token, the worker\'s name or the bound conversation', async () => {
-    const made = (await call('POST', '/v1/checkins', { body: { ...parent, expiresInHours: 2, locale: 'fr' } })).json;
+    const made = (await call('POST', '/v1/checkins', { body: { ...parent, expiresInHours: 2, locale: 'fr', teamRef: 'Team Noord' } })).json;
     const got = await call('GET', `/v1/checkins/${made.id}`);
     expect(got.json).toEqual({
-      id: made.id, flow: 'parent-checkin', caseRef: 'ABC123', respondent: { role: 'parent', ageBand: null }, locale: 'fr', status: 'created',
+      id: made.id, flow: 'parent-checkin', caseRef: 'ABC123', teamRef: 'Team Noord', respondent: { role: 'parent', ageBand: null }, locale: 'fr', status: 'created',
       createdAt: made.createdAt, expiresAt: made.expiresAt, history: { created: made.createdAt }, respondentRef: null, sendAt: null,
       delivery: 'invite',
     });

@@ -12,7 +12,7 @@ export interface StoreSubject {
 
 export function record(over: Partial<CheckinRecord> = {}): CheckinRecord {
   return {
-    id: `chk_${randomUUID().replaceAll('-', '').slice(0, 16)}`, flow: 'parent-checkin', caseRef: 'CASE 1/2', role: 'parent', ageBand: null,
+    id: `chk_${randomUUID().replaceAll('-', '').slice(0, 16)}`, flow: 'parent-checkin', caseRef: 'CASE 1/2', teamRef: null, role: 'parent', ageBand: null,
     workerFirstName: 'Anna', locale: 'nl', status: 'created', sealedToken: 'sealed', createdAt: '2026-11-01T10:00:00.000Z',
     expiresAt: '2026-11-08T10:00:00.000Z', history: { created: '2026-11-01T10:00:00.000Z' }, boundTo: null, respondentRef: null,
     sendAt: null, delivery: 'invite', fingerprint: 'fp', ...over,
@@ -34,7 +34,7 @@ export function checkinStoreContract(name: string, setup: () => Promise<StoreSub
     afterAll(() => subject?.close());
 
     it('keeps a record as given (nulls, history, free-text case refs) and finds it by token hash', async () => {
-      const r = record({ ageBand: 'teen', role: 'child', respondentRef: 'R-9', sendAt: '2026-12-01T09:00:00Z' });
+      const r = record({ ageBand: 'teen', role: 'child', respondentRef: 'R-9', sendAt: '2026-12-01T09:00:00Z', teamRef: 'Team Noord' });
       const hash = tokenHash();
       expect(await store.create(r, hash, 60)).toEqual({ record: r, created: true });
       expect(await store.get(r.id)).toEqual(r);

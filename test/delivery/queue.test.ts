@@ -149,7 +149,7 @@ describe('queued delivery (BullMQ on Redis)', () => {
     const [sent, waiting, dead] = [response(1, 'ps_a'), response(2, 'ps_a'), response(3, 'ps_a')];
     const elsewhere = response(4, 'ps_b');
     rc.script = (_, id) =>
-      id === sent.id ? { status: 200 } : id === dead.id ? { status: 500 } : { status: 503, headers: { 'retry-after': '3600' } };
+      id === sent.id || id.startsWith('era_') ? { status: 200 } : id === dead.id ? { status: 500 } : { status: 503, headers: { 'retry-after': '3600' } };
     for (const doc of [sent, dead, waiting, elsewhere]) await d.enqueueResponse(doc);
     await until('one delivered, one dead, two told to come back in an hour', async () => {
       const counts = await d.counts();
@@ -170,8 +170,14 @@ describe('queued delivery (BullMQ on Redis)', () => {
     expect(await jobOf(sent.id)).not.toEqual([]); // a delivered job lingers for an hour…
     expect(await d.forget('ps_a')).toEqual({ removed: 2, alreadySent: 1 });
     expect(await jobOf(sent.id)).toEqual([]); // …but not after /wis
+    // What was delivered is erased at the backend too: a signed respondent.erased event, carrying only the pseudonym.
+    await until('the erasure event', () => rc.received.some((x) => x.id.startsWith('era_')));
+    const erasure = rc.received.find((x) => x.id.startsWith('era_'))!;
+    expect(erasure).toMatchObject({ verified: true });
+    expect(JSON.parse(erasure.body)).toEqual({ type: 'respondent.erased', id: erasure.id, respondent: { pseudonym: 'ps_a' }, at: expect.any(String) });
+    await until('the delivered notice to leave Redis', async () => (await jobOf(erasure.id)).length === 0);
     expect(await d.listFor('ps_a')).toEqual([]);
-    expect(await d.counts()).toMatchObject({ response: { delayed: 1 }, dead: 0 });
+    expect(await d.counts()).toMatchObject({ dead: 0 });
     expect(await d.listFor('ps_b')).toMatchObject([{ id: elsewhere.id, state: 'pending' }]);
   });
 

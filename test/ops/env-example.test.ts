@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { BACKEND_CONFIG_KEYS, loadBackendConfig } from '../../src/backend/config.js';
 import { CONFIG_KEYS, loadConfig } from '../../src/config.js';
 
-/** .env.example is the operator's reference: it must name every variable the schema reads, and nothing else. */
+/** .env.example is the operator's reference: it must name every variable the bot's and the backend's schemas read, and nothing else. */
 const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
 const lines = example.split('\n');
 const assignments = lines.flatMap((line, i) => {
@@ -11,8 +12,8 @@ const assignments = lines.flatMap((line, i) => {
 });
 
 describe('.env.example', () => {
-  it('names exactly the variables of the config schema', () => {
-    expect(assignments.map((a) => a.name).sort()).toEqual([...CONFIG_KEYS].sort());
+  it('names exactly the variables of the config schemas, each once', () => {
+    expect(assignments.map((a) => a.name).sort()).toEqual([...new Set([...CONFIG_KEYS, ...BACKEND_CONFIG_KEYS])].sort());
   });
 
   it('explains every variable in a comment just above it (or above its group)', () => {
@@ -26,5 +27,6 @@ describe('.env.example', () => {
   it('is itself a valid configuration once the production secrets are filled in', () => {
     const env = Object.fromEntries(assignments.map((a) => [a.name, a.value]));
     expect(() => loadConfig({ ...env, PSEUDONYM_KEY: 'k'.repeat(40) })).not.toThrow();
+    expect(() => loadBackendConfig({ ...env, RESPONSES_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })).not.toThrow();
   });
 });

@@ -38,7 +38,7 @@ export interface Receiver {
 }
 
 /** A backend on 127.0.0.1 answering every POST with `answer()` (default 204). */
-export async function startReceiver(answer: () => { status: number; body?: string } = () => ({ status: 204 })): Promise<Receiver> {
+export async function startReceiver(answer: (body: Record<string, unknown>) => { status: number; body?: string } = () => ({ status: 204 })): Promise<Receiver> {
   const attempts: Attempt[] = [];
   const ok = new WeakSet<Attempt>();
   const server = createServer((req, res) => {
@@ -47,7 +47,7 @@ export async function startReceiver(answer: () => { status: number; body?: strin
     req.on('end', () => {
       const attempt = { id: String(req.headers['webhook-id']), headers: req.headers, body: JSON.parse(raw) as Record<string, unknown> };
       attempts.push(attempt);
-      const { status, body } = answer();
+      const { status, body } = answer(attempt.body);
       if (status < 300) ok.add(attempt);
       res.writeHead(status, { 'content-type': 'text/plain' }).end(body ?? '');
     });

@@ -103,8 +103,12 @@ describe('runner: /wis and /antwoorden (Redis store and timers, BullMQ delivery)
 
     expect(done.prompts.map((p) => p.text)).toEqual([[t('fr')('delete.done'), t('fr')('delete.alreadySent', { count: 1 })].join('\n')]);
     expect(await scanKeys(redis, `*${r.pseudonym}*`)).toEqual([]);
-    // Values too: nothing of the conversation, timers or the partial, nor the delivered response's finished job.
-    expect(await valuesHolding(redis, r.pseudonym)).toEqual([]);
+    // Values too: nothing of the conversation, timers or the partial, nor the delivered response's finished job. The
+    // one holder left is the erasure notice for the backend (down here), which leaves Redis once it is delivered.
+    const holders = await valuesHolding(redis, r.pseudonym);
+    expect(holders).toEqual([expect.stringMatching(/^wis-delivery:responses:era_[\w-]+$/)]);
+    expect(await redis.hget(holders[0]!, 'name')).toBe('respondent.erased');
+    expect(JSON.parse((await redis.hget(holders[0]!, 'data'))!)).toEqual({ type: 'respondent.erased', id: expect.any(String), respondent: { pseudonym: r.pseudonym }, at: expect.any(String) });
     expect(await pendingTimers(r.key)).toEqual({ count: 0, scheduled: false });
     const left = await redis.hkeys(`${TIMERS}:{timers}:plans`);
     expect([...left, r.key].sort()).toEqual([...plans].sort()); // this conversation's plan, and no other
