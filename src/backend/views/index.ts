@@ -1,16 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { ViewContext } from '../context.js';
-import { page } from '../http/layout.js';
-import { userOf } from '../context.js';
+import { VIEWS_CSS } from './assets.js';
+import { registerCasePage } from './case-page.js';
+import { registerFlowPages } from './flow-page.js';
+import { registerHomePage } from './home-page.js';
+import { registerSignalsPage } from './signals-page.js';
 
 /**
- * PLACEHOLDER owned by the views helper (branch `backendweb`), who replaces this file with the case, flow and
- * safety-signal views. The server calls `registerViews(app, ctx)` once; everything here must sit behind
- * `ctx.requireUser(...)`.
+ * The views for people: the overview, a case's trajectory, a questionnaire's aggregates and the safety-signal
+ * queue. Every page sits behind `ctx.requireUser`; who sees what is decided in `../access.ts`.
  */
 export function registerViews(app: FastifyInstance, ctx: ViewContext): void {
-  app.get('/', { preHandler: ctx.requireUser() }, async (req, reply) => {
-    const user = userOf(req);
-    return ctx.pageHeaders(reply).type('text/html; charset=utf-8').send(page({ title: 'Overview', user, csrf: ctx.csrf.token(req), main: '<h1>Overview</h1>' }));
-  });
+  app.get(VIEWS_CSS.path, (_req, reply) =>
+    reply.header('content-type', VIEWS_CSS.type).header('cache-control', 'public, max-age=31536000, immutable').header('x-content-type-options', 'nosniff').send(VIEWS_CSS.body));
+  registerHomePage(app, ctx);
+  registerCasePage(app, ctx);
+  registerFlowPages(app, ctx);
+  registerSignalsPage(app, ctx);
 }
