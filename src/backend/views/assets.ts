@@ -20,6 +20,7 @@ summary{cursor:pointer;min-height:2.75rem;padding:.5rem 0}
 .overdue{border-left:4px solid #a4262c;padding-left:.5rem}
 .badge{display:inline-block;border:2px solid #a4262c;color:#a4262c;border-radius:.25rem;padding:0 .375rem;font-weight:700;font-size:.875rem}
 .signal{border:1px solid #767676;border-radius:.375rem;padding:.75rem;margin:0 0 1rem}
+.signal h3{margin-top:0}
 .signal dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem .75rem;margin:0 0 .5rem}
 .signal dt{font-weight:600}
 .signal dd{margin:0}

@@ -72,7 +72,7 @@ function perTeam(bank: Bank, teams: TeamFigures[]): string {
   const rows = plan.shown.map((k) => teamRow(bank, name(k), byKey.get(k)!));
   if (plan.together.length) {
     const pool = plan.together.map((k) => byKey.get(k)!);
-    const label = `${plan.together.length} smaller group${plan.together.length === 1 ? '' : 's'} together`;
+    const label = `${plan.together.length} team${plan.together.length === 1 ? '' : 's'} together (small ones are never shown alone)`;
     if (plan.togetherVisible) {
       const domains = new Map<string, { sum: number; scored: number }>();
       for (const t of pool) for (const [d, s] of t.domains) domains.set(d, { sum: (domains.get(d)?.sum ?? 0) + s.sum, scored: (domains.get(d)?.scored ?? 0) + s.scored });

@@ -96,7 +96,7 @@ describe.each(DATABASES)('views on %s', (kind) => {
     expect(heard).toMatch(/>4: [^<]*<\/text><rect[^>]*\/><text class="value"[^>]*>2 \(33%\)/);
     expect(res.body).not.toContain(COMMENT);
     // Noord has 5 and Zuid 1: Zuid is never alone, and Noord joins it so the total does not give Zuid away.
-    expect(res.body).toContain('2 smaller groups together</th><td>6</td>');
+    expect(res.body).toContain('2 teams together (small ones are never shown alone)</th><td>6</td>');
     expect(res.body).not.toContain('team Zuid');
     expect(res.body).not.toContain('team Noord');
   });

@@ -14,10 +14,11 @@ export interface BarChartInput {
   bars: Bar[];
 }
 
-const WIDTH = 640;
-const ROW = 28;
-const LABEL_WIDTH = 200;
-const VALUE_WIDTH = 96;
+/** Small enough that the text stays legible when a phone scales the chart down to its width. */
+const WIDTH = 440;
+const ROW = 26;
+const LABEL_WIDTH = 180;
+const VALUE_WIDTH = 80;
 
 /**
  * A distribution as horizontal bars (one per answer), each named on the left and with its count and share

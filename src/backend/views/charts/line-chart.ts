@@ -26,9 +26,10 @@ export interface LineChartInput {
   yLabel: string;
 }
 
-const WIDTH = 640;
-const HEIGHT = 320;
-const MARGIN = { top: 16, right: 112, bottom: 40, left: 48 };
+/** Small enough that the text stays legible when a phone scales the chart down to its width. */
+const WIDTH = 480;
+const HEIGHT = 280;
+const MARGIN = { top: 16, right: 104, bottom: 40, left: 44 };
 /** Direct labels closer than this (px) are pushed apart so none overlaps another. */
 const LABEL_GAP = 16;
 
@@ -60,7 +61,7 @@ export function lineChart(input: LineChartInput): string {
   const format = x.tickFormat();
   const xTicks = x.ticks(Math.min(6, Math.max(2, new Set(times).size))).map((t) => `<g class="tick"><line x1="${px(x(t))}" x2="${px(x(t))}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom + 5}" stroke="#1a1a1a"/>` +
     `<text x="${px(x(t))}" y="${HEIGHT - MARGIN.bottom + 18}" text-anchor="middle">${escapeHtml(format(t))}</text></g>`).join('');
-  const axes = `<g class="axis" font-size="12" fill="#1a1a1a">${yTicks}${xTicks}` +
+  const axes = `<g class="axis" font-size="13" fill="#1a1a1a">${yTicks}${xTicks}` +
     `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom}" stroke="#1a1a1a"/>` +
     `<text x="12" y="${MARGIN.top}" transform="rotate(-90 12 ${MARGIN.top})" text-anchor="end">${escapeHtml(input.yLabel)}</text></g>`;
 
@@ -82,5 +83,5 @@ export function lineChart(input: LineChartInput): string {
   const placed = spread(ends.map((e) => e.y), MARGIN.top, HEIGHT - MARGIN.bottom);
   const labels = ends.map((e, i) => `<text class="label" x="${WIDTH - MARGIN.right + 8}" y="${px(placed[i]!)}" dy="0.32em" fill="${e.colour}">${escapeHtml(e.name)}</text>`).join('');
 
-  return svgFrame({ id: input.id, title: input.title, desc: input.desc, width: WIDTH, height: HEIGHT, body: `${axes}${series}<g font-size="13" font-weight="600">${labels}</g>` });
+  return svgFrame({ id: input.id, title: input.title, desc: input.desc, width: WIDTH, height: HEIGHT, body: `${axes}${series}<g font-size="14" font-weight="600">${labels}</g>` });
 }
