@@ -1,39 +1,24 @@
-import type { AddressInfo } from 'node:net';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureFirstAdmin } from '../../src/backend/auth/users.js';
-import { PASSWORD, testBackend, type TestBackend } from '../backend/support.js';
+import { PASSWORD } from '../backend/support.js';
+import { backendInBrowser, violations, type BackendInBrowser } from './backend-browser.js';
 
 /**
  * The backend's own pages (sign-in, user management) in a real browser (Debian's Chromium, headless) on plain
  * http://127.0.0.1: the `__Host-` Secure cookie must still work there (a loopback origin is trustworthy), the
  * forms must work by keyboard, and axe-core must find no WCAG 2.1 A/AA problem on a phone-sized screen.
  */
-let b: TestBackend;
+let run: BackendInBrowser;
 let base: string;
-let browser: Browser;
 
 beforeAll(async () => {
-  b = await testBackend('pglite');
-  await ensureFirstAdmin(b.db, 'admin@example.org', PASSWORD);
-  await b.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(b.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  run = await backendInBrowser();
+  base = run.base;
 });
-afterAll(async () => {
-  await browser?.close();
-  await b?.close();
-});
-
-async function violations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).setLegacyMode(true).analyze();
-  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+afterAll(() => run?.close());
 
 describe('backend sign-in in a browser', { timeout: 90_000 }, () => {
   it('signs in by keyboard into the page asked for, manages users, signs out; axe finds nothing on any screen', async () => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 640 } });
+    const context = await run.browser.newContext({ viewport: { width: 360, height: 640 } });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
 

@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, ensureFirstAdmin } from '../../src/backend/auth/users.js';
-import { converse, PASSWORD, postWebhook, testBackend, type TestBackend } from '../backend/support.js';
+import { createUser } from '../../src/backend/auth/users.js';
+import { converse, PASSWORD, postWebhook, type TestBackend } from '../backend/support.js';
+import { backendInBrowser, violations, type BackendInBrowser } from './backend-browser.js';
 
 /**
  * The views in a real browser (Debian's Chromium, headless): axe-core finds no WCAG 2.1 A/AA problem on any of
@@ -15,19 +14,15 @@ const SCREENSHOTS = process.env.BACKEND_SCREENSHOTS === '1' ? 'docs/backend' : u
 const VIEWPORTS = { phone: { width: 360, height: 640 }, desktop: { width: 1280, height: 900 } } as const;
 const WEEK = 7 * 86_400_000;
 
-let b: TestBackend;
+let run: BackendInBrowser;
 let base: string;
-let browser: Browser;
 
-beforeAll(async () => {
-  b = await testBackend('pglite');
-  await ensureFirstAdmin(b.db, 'admin@example.org', PASSWORD);
+/** A family of Team Noord over four check-ins (things improve), other families of both teams, two signals. */
+async function seed(b: TestBackend): Promise<void> {
   await createUser(b.db, { email: 'worker@example.org', role: 'worker', teamRef: 'Noord', password: PASSWORD });
   const start = Date.now() - 8 * WEEK;
   const post = async (doc: unknown) => expect((await postWebhook(b.app, doc)).statusCode).toBe(204);
-  // A family of Team Noord over four check-ins (things improve), other families of both teams.
-  const heard = [2, 3, 4, 5];
-  for (const [i, v] of heard.entries()) {
+  for (const [i, v] of [2, 3, 4, 5].entries()) {
     await post(converse('parent-checkin', { id: `chk_b${i}`, caseRef: 'FAM-1', teamRef: 'Noord', pseudonym: 'ps_b1' }, { values: { p_heard: v, p_transparent: v, p_safety_scale: 3 + 2 * i } }, start + i * WEEK).response);
   }
   for (let i = 0; i < 6; i++) {
@@ -36,20 +31,14 @@ beforeAll(async () => {
   for (const [id, caseRef, minutesAgo] of [['chk_s1', 'FAM-1', 300], ['chk_s2', 'FAM-11', 10]] as const) {
     await post(converse('parent-checkin', { id, caseRef, teamRef: 'Noord', pseudonym: `ps_${id}` }, { values: { p_safety_scale: 0 } }, Date.now() - minutesAgo * 60_000).signals[0]!);
   }
-  await b.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(b.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+}
+
+beforeAll(async () => {
+  run = await backendInBrowser(seed);
+  base = run.base;
   if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
 });
-afterAll(async () => {
-  await browser?.close();
-  await b?.close();
-});
-
-async function violations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).setLegacyMode(true).analyze();
-  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+afterAll(() => run?.close());
 
 async function signIn(context: BrowserContext, email: string): Promise<Page> {
   const page = await context.newPage();
@@ -75,7 +64,7 @@ async function check(page: Page, path: string, name: string, size: keyof typeof 
 describe('backend views in a browser', { timeout: 180_000 }, () => {
   for (const size of ['phone', 'desktop'] as const) {
     it(`axe finds nothing on any view at ${VIEWPORTS[size].width}×${VIEWPORTS[size].height}`, async () => {
-      const context = await browser.newContext({ viewport: VIEWPORTS[size] });
+      const context = await run.browser.newContext({ viewport: VIEWPORTS[size] });
       const page = await signIn(context, 'admin@example.org');
       await check(page, '/', 'home', size);
       await check(page, '/cases/FAM-1', 'case', size);
@@ -92,7 +81,7 @@ describe('backend views in a browser', { timeout: 180_000 }, () => {
   }
 
   it('a worker acknowledges the oldest signal by keyboard; it leaves the queue for the history list', async () => {
-    const context = await browser.newContext({ viewport: VIEWPORTS.phone });
+    const context = await run.browser.newContext({ viewport: VIEWPORTS.phone });
     const page = await signIn(context, 'worker@example.org');
     await page.goto(`${base}/signals`);
     expect(await page.getByText('2 waiting, 1 overdue').count()).toBe(1);
