@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { teamCondition } from '../access.js';
+import type { BackendUser } from '../auth/users.js';
 import { userOf, type ViewContext } from '../context.js';
 import { escapeHtml } from '../http/layout.js';
 import { sendPage, table, when } from './render.js';
 import { openSignals } from './signals-data.js';
 
 /** The cases `user` may open, most recent check-in first. */
-async function visibleCases(ctx: ViewContext, user: Parameters<typeof teamCondition>[0]) {
+async function visibleCases(ctx: ViewContext, user: BackendUser) {
   const team = teamCondition(user, 'c.team_ref', 1);
   return ctx.db.query<{ case_ref: string; team_ref: string | null; last_seen_at: Date; checkins: number }>(
     `SELECT c.case_ref, c.team_ref, c.last_seen_at, (SELECT count(*) FROM responses r WHERE r.case_ref = c.case_ref) AS checkins

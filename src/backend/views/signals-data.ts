@@ -44,12 +44,12 @@ export async function acknowledgedSignals(db: Db, user: BackendUser, limit = 50)
  * Records who acknowledged a signal, when and what was done. Only an open signal `user` may see changes: the
  * result says why nothing changed otherwise (gone or not theirs, or acknowledged by someone already).
  */
-export async function acknowledgeSignal(db: Db, user: BackendUser, id: string, action: string, at: Date): Promise<'done' | 'unknown' | 'already'> {
+export async function acknowledgeSignal(db: Db, user: BackendUser, id: string, action: string, at: Date): Promise<{ done: { caseRef: string | null } } | 'unknown' | 'already'> {
   const team = teamCondition(user, 'team_ref', 5);
-  const updated = await db.query(
-    `UPDATE safety_signals SET acknowledged_at = $1, acknowledged_by = $2, action_taken = $3 WHERE id = $4 AND acknowledged_at IS NULL AND ${team.sql} RETURNING id`,
+  const updated = await db.query<{ case_ref: string | null }>(
+    `UPDATE safety_signals SET acknowledged_at = $1, acknowledged_by = $2, action_taken = $3 WHERE id = $4 AND acknowledged_at IS NULL AND ${team.sql} RETURNING case_ref`,
     [at, user.id, action, id, ...team.params]);
-  if (updated.length) return 'done';
+  if (updated[0]) return { done: { caseRef: updated[0].case_ref } };
   const visible = teamCondition(user, 'team_ref', 2);
   const [row] = await db.query(`SELECT 1 FROM safety_signals WHERE id = $1 AND ${visible.sql}`, [id, ...visible.params]);
   return row ? 'already' : 'unknown';

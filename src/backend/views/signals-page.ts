@@ -70,7 +70,7 @@ export function registerSignalsPage(app: FastifyInstance, ctx: ViewContext): voi
     const result = await acknowledgeSignal(ctx.db, userOf(req), req.params.id, action, ctx.now());
     if (result === 'unknown') return show(req, reply, 404, { kind: 'error', text: 'There is no such signal in your queue.' });
     if (result === 'already') return show(req, reply, 409, { kind: 'notice', text: 'Someone acknowledged this signal already.' });
-    await ctx.audit(userOf(req), 'signal.acknowledge', null, { signalId: req.params.id });
+    await ctx.audit(userOf(req), 'signal.acknowledge', result.done.caseRef, { signalId: req.params.id });
     return reply.redirect('/signals?acknowledged=1', 303);
   });
 }

@@ -136,5 +136,7 @@ describe.each(DATABASES)('views on %s', (kind) => {
     expect((await ack(worker, old.id, 'again')).statusCode).toBe(409);
     const [row] = await b.db.query<{ action_taken: string }>('SELECT action_taken FROM safety_signals WHERE id = $1', [old.id]);
     expect(row!.action_taken).toBe('Called the mother; safety plan agreed.');
+    const audit = await b.db.query("SELECT a.case_ref, a.detail FROM audit_log a JOIN users u ON u.id = a.user_id WHERE u.email = 'noord2@example.org' AND a.action = 'signal.acknowledge'");
+    expect(audit).toEqual([{ case_ref: 'FAM-1', detail: { signalId: old.id } }]);
   });
 });
