@@ -2,6 +2,7 @@ import { createCore, type Core } from './app.js';
 import { runTerminal } from './channels/terminal.js';
 import { createDemoWebLink } from './channels/web-demo.js';
 import { ConfigError, loadConfig } from './config.js';
+import { loadDotEnv } from './env-file.js';
 import { createBot, type Bot } from './http/bot.js';
 import { createLogger } from './log.js';
 import { FlowLoadError } from './survey/load.js';
@@ -12,10 +13,11 @@ import { FlowLoadError } from './survey/load.js';
  * `npm run chat` opens the terminal chat instead.
  */
 async function main(): Promise<number> {
+  const envFile = loadDotEnv();
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL });
   if (process.argv.includes('--chat')) return chat(await createCore(config, log));
-  return serve(await createBot(config, log));
+  return serve(await createBot(config, log, { envFile }));
 }
 
 async function chat(core: Core): Promise<number> {
