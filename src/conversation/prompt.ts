@@ -138,7 +138,8 @@ export function createRenderer(texts: Texts): Renderer {
     let choices: Button[][] = [];
     if (item.kind === 'scale') {
       const scale = flow.scales[item.scale]!;
-      const legend = t(`scales:${item.scale}.legend`, { defaultValue: '' });
+      // An item may name its own anchors (the parent safety scale's differ from "not safe … safe"); the caption must match the question.
+      const legend = t(`scales:${item.scale}.legendFor.${item.id}`, { defaultValue: t(`scales:${item.scale}.legend`, { defaultValue: '' }) });
       if (legend) lines.push(legend);
       const bs = scale.values.map((v) => ({ label: scaleLabel(ctx, item.scale, v, 'button'), data: encodeButton(ctx.rev, ask, { type: 'answer', value: v }) }));
       choices = rows(bs, scale.perRow);
