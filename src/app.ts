@@ -10,6 +10,7 @@ import { createDelivery, type Delivery } from './delivery/index.js';
 import { createTexts, type Texts } from './i18n.js';
 import { createPseudonymiser, type Pseudonymise } from './pseudonym.js';
 import { checkRedis } from './sessions/check.js';
+import { causeOf, printableUrl, within } from './startup.js';
 import { MemorySessionStore } from './sessions/memory.js';
 import { RedisSessionStore } from './sessions/redis.js';
 import type { SessionStore } from './sessions/store.js';
@@ -72,10 +73,21 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
   let store: SessionStore<Conversation>;
   if (config.REDIS_URL) {
     redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, enableOfflineQueue: false, lazyConnect: true });
-    redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-    await redis.connect();
-    await checkRedis(redis).catch((err: unknown) => {
-      redis!.disconnect(); // a refused start leaves no connection open
+    let refused: Error | undefined;
+    redis.on('error', (err) => {
+      refused = err;
+      log.warn({ err: err.message }, 'redis error');
+    });
+    const connection = redis;
+    await within(
+      // ioredis rejects with "Connection is closed."; the cause (refused, unknown host) came as an 'error' event
+      { variable: 'REDIS_URL', address: printableUrl(config.REDIS_URL), describe: () => (refused ? { variable: 'REDIS_URL', reason: causeOf(refused) } : undefined) },
+      async () => {
+        await connection.connect();
+        await checkRedis(connection);
+      },
+    ).catch((err: unknown) => {
+      connection.disconnect(); // a refused start leaves no connection open
       throw err;
     });
     store = new RedisSessionStore<Conversation>({ redis });

@@ -1,7 +1,11 @@
-import { createCore, type Core } from './app.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createCore } from './app.js';
 import { runTerminal } from './channels/terminal.js';
 import { createDemoWebLink } from './channels/web-demo.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
+import { loadDotEnv } from './env-file.js';
 import { createBot, type Bot } from './http/bot.js';
 import { createLogger } from './log.js';
 import { runMain, untilStopped } from './process-main.js';
@@ -12,18 +16,21 @@ import { runMain, untilStopped } from './process-main.js';
  * `npm run chat` opens the terminal chat instead.
  */
 async function main(): Promise<number> {
+  const envFile = loadDotEnv();
   const config = loadConfig();
+  if (process.argv.includes('--chat')) return chat(config, envFile);
   const log = createLogger({ level: config.LOG_LEVEL });
-  if (process.argv.includes('--chat')) return chat(await createCore(config, log));
-  return serve(await createBot(config, log));
+  return serve(await createBot(config, log, { envFile }));
 }
 
-async function chat(core: Core): Promise<number> {
-  if (!process.stdin.isTTY) {
-    process.stdout.write('feedbackbot: the terminal chat needs an interactive terminal. Run `npm run chat` in one, or `npm start` for the web chat.\n');
-  } else {
-    await runTerminal({ runner: core.runner, bank: core.bank, pseudonymise: core.pseudonymise, locale: core.config.DEFAULT_LOCALE, sinkDescription: core.sinkDescription });
-  }
+/** The terminal chat: its log lines go to a file, so they never print over the prompt (typed or piped). */
+async function chat(config: Config, envFile: string | undefined): Promise<number> {
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const logFile = join(config.DATA_DIR, 'chat.log');
+  const log = createLogger({ level: config.LOG_LEVEL, destination: pino.destination({ dest: logFile, sync: true }) });
+  process.stdout.write(`feedbackbot terminal chat${envFile ? ` (settings from ${envFile})` : ''}; logs go to ${logFile}. Press a button by typing its letter; Ctrl-D ends.\n`);
+  const core = await createCore(config, log);
+  await runTerminal({ runner: core.runner, bank: core.bank, pseudonymise: core.pseudonymise, locale: config.DEFAULT_LOCALE, sinkDescription: core.sinkDescription });
   await core.close();
   return 0;
 }

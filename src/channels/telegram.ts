@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Bot, webhookCallback, type Context } from 'grammy';
+import { Bot, GrammyError, webhookCallback, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Core } from '../app.js';
 import type { Checkins } from '../checkins/port.js';
@@ -7,6 +7,7 @@ import { CLOSED_STATES } from '../conversation/machine.js';
 import type { TurnResult } from '../conversation/runner.js';
 import type { Input } from '../conversation/types.js';
 import { errorSummary } from '../log.js';
+import { printableUrl, within } from '../startup.js';
 import { LOCALES, type Locale } from '../survey/schema.js';
 import { botApiFetch } from './telegram-fetch.js';
 import { memoryChatRecords, redisChatRecords } from './telegram-record.js';
@@ -26,6 +27,17 @@ import { createSpeaker } from './telegram-speaker.js';
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 /** Telegram waits about a minute for a webhook answer; flood waits can make a turn slow, but not that slow. */
 const WEBHOOK_TIMEOUT_MS = 50_000;
+/** The Bot API answered, and refused the token (401 Unauthorized, 404 Not Found): the token is what to fix. */
+const refusedToken = (err: unknown) =>
+  err instanceof GrammyError && [401, 404].includes(err.error_code) ? { variable: 'TELEGRAM_BOT_TOKEN', reason: `the Bot API refused the token (${err.error_code} ${err.description})` } : undefined;
+
+/** The Bot API answered setWebhook with an error (an address it cannot reach or will not use): PUBLIC_URL is what to fix. */
+const refusedWebhook = (err: unknown) =>
+  err instanceof GrammyError ? { variable: 'PUBLIC_URL', reason: `the Bot API refused the webhook (${err.error_code} ${err.description})` } : undefined;
+
+/** grammY types its signal as the abort-controller package's; the platform's AbortSignal is what it uses at run time. */
+const abortOf = (signal: AbortSignal) => signal as unknown as Parameters<Bot['api']['getMe']>[0];
+
 /** `/start` with or without the deep link's payload. */
 const SLASH_START = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/i;
 /** `start <token>` typed by hand: invite tokens are 16–64 characters of [A-Za-z0-9_-] (≥ 128 bits). */
@@ -198,16 +210,19 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
     bot,
     mode,
     async start() {
-      await bot.init();
+      // Telegram unreachable or silent would otherwise hold the start for minutes (grammY waits 500 s per call).
+      const api = { variable: 'TELEGRAM_API_ROOT', address: printableUrl(apiRoot), describe: refusedToken };
+      // getMe directly: bot.init() retries network errors without end, which would hide the cause behind the timeout.
+      if (!bot.isInited()) bot.botInfo = await within(api, (signal) => bot.api.getMe(abortOf(signal)));
       if (mode === 'webhook') {
         const url = new URL('telegram', opts.publicUrl!.endsWith('/') ? opts.publicUrl : `${opts.publicUrl}/`).toString();
-        await Promise.all([
+        await within({ ...api, describe: refusedWebhook }, (signal) => Promise.all([
           setCommands(),
-          bot.api.setWebhook(url, { allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false, secret_token: opts.secret }),
-        ]);
+          bot.api.setWebhook(url, { allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false, secret_token: opts.secret }, abortOf(signal)),
+        ]));
         log.info({ mode }, 'telegram: webhook registered');
       } else {
-        await Promise.all([setCommands(), bot.api.deleteWebhook({ drop_pending_updates: false })]);
+        await within(api, (signal) => Promise.all([setCommands(), bot.api.deleteWebhook({ drop_pending_updates: false }, abortOf(signal))]));
         bot.start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false }).catch((err: unknown) => {
           log.error({ err: errorSummary(err) }, 'telegram: long polling stopped');
         });

@@ -6,12 +6,13 @@ import { createHash } from 'node:crypto';
  * content hash, so a slow phone caches them for good and still gets a new version the moment it changes.
  *
  * Style: system fonts, sizes in rem (text scales with the browser setting, up to 200 % without loss), answer
- * buttons at least 48 px high, a focus ring that is always visible, colours at 4.5:1 or more.
+ * buttons and links at least 48 × 48 px (tap targets), the primary action (Start, Send) filled and the rest outlined, a focus ring that is always visible, colours at 4.5:1 or more.
  */
 const CSS = `*,*::before,*::after{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:#1a1a1a;background:#fff;-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0 auto;max-width:40rem;padding:1rem}
 h1{font-size:1.375rem;line-height:1.3;margin:.5rem 0 1rem}
+h1.long{font-size:1.125rem;margin:.25rem 0 .5rem}
 h2{font-size:1.125rem;margin:0 0 .5rem}
 p{margin:0 0 .75rem}
 a{color:#0b57b0}
@@ -26,11 +27,11 @@ progress{flex:1;height:.5rem;accent-color:#0b57b0}
 .help{border:2px solid #a4262c;border-radius:.5rem;padding:.75rem;margin:0 0 1rem;background:#fdf3f3}
 .help ul{list-style:none;padding:0;margin:.5rem 0 0}
 .help li{margin:0 0 .75rem}
-.help a{display:inline-block;font-weight:700;font-size:1.125rem;padding:.5rem 0;min-height:3rem}
+.help a{display:inline-flex;align-items:center;justify-content:center;font-weight:700;font-size:1.125rem;padding:.5rem .25rem;min-height:3rem;min-width:3rem}
 .answers{display:flex;flex-direction:column;gap:.5rem;margin:0 0 1.25rem}
 .row{display:flex;flex-wrap:wrap;gap:.5rem}
 button{font:inherit;font-size:1.125rem;min-height:3rem;min-width:3rem;padding:.625rem 1rem;border-radius:.5rem;border:2px solid #0b57b0;background:#fff;color:#0b57b0;cursor:pointer;flex:1 1 auto}
-button.main{background:#0b57b0;color:#fff}
+button.main{background:#0b57b0;color:#fff;font-weight:700}
 button:hover{background:#dce9f8}
 button.main:hover{background:#08458c}
 .typed{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end;margin:0 0 1.25rem}

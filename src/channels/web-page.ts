@@ -1,4 +1,5 @@
 import type { Button, Contact, Prompt } from '../conversation/types.js';
+import { decodeButton } from '../conversation/input.js';
 import type { Locale } from '../survey/schema.js';
 import { ASSETS } from './web-assets.js';
 
@@ -104,10 +105,18 @@ export interface ConversationView {
   languageOf: (label: string) => Locale | undefined;
 }
 
+/** Buttons that move the conversation forward (Start, Send) are the primary action; every other one is secondary. */
+const PRIMARY = new Set(['st', 'sd']);
+
 function buttonHtml(b: Button, view: ConversationView): string {
   const lang = view.languageOf(b.label);
-  return `<button type="submit" name="b" value="${escapeHtml(b.data)}"${lang && lang !== view.lng ? ` lang="${lang}"` : ''}>${escapeHtml(b.label)}</button>`;
+  const code = decodeButton(b.data)?.code;
+  const cls = code && PRIMARY.has(code) ? ' class="main"' : '';
+  return `<button type="submit" name="b" value="${escapeHtml(b.data)}"${cls}${lang && lang !== view.lng ? ` lang="${lang}"` : ''}>${escapeHtml(b.label)}</button>`;
 }
+
+/** A question longer than this (characters) is set smaller, so its answers stay above the fold on a 360×640 phone. */
+const LONG_QUESTION = 120;
 
 export function conversationPage(view: ConversationView): string {
   const { current } = view;
@@ -125,7 +134,7 @@ export function conversationPage(view: ConversationView): string {
     parts.push(`<p class="progress">${escapeHtml(view.progressText)} <progress max="${current.progress.of}" value="${current.progress.n}" aria-hidden="true"></progress></p>`);
   }
   const [heading = '', ...rest] = lines.filter((l) => l.trim());
-  parts.push(`<h1 id="q" tabindex="-1">${escapeHtml(heading)}</h1>`);
+  parts.push(`<h1 id="q" tabindex="-1"${heading.length > LONG_QUESTION ? ' class="long"' : ''}>${escapeHtml(heading)}</h1>`);
   if (rest.length) parts.push(paragraphs(rest));
   const rows = current.buttons ?? [];
   if (rows.length) {

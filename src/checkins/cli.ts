@@ -3,10 +3,11 @@
  *   npm run checkin -- --flow parent-checkin --role parent --case ABC123 [--age-band young|teen] [--worker Anna]
  *                      [--locale nl|fr|en] [--hours 168] [--web]
  * It goes through the same service (and validation) as `POST /v1/checkins`, stores the check-in where the bot
- * looks (Redis with REDIS_URL; otherwise this process only, which ends right away — so it warns), prints the
- * link(s) and draws the QR code in the terminal (`--web`: the QR carries the web link).
+ * looks — the bot's Redis, so REDIS_URL is required: without it the check-in would live in this process only,
+ * which ends right away, and its link could never work — prints the link(s) and draws the QR code in the
+ * terminal (`--web`: the QR carries the web link; plain characters, no colour codes, when stdout is not a terminal).
  */
-import { parseArgs } from 'node:util';
+import { parseArgs, stripVTControlCharacters } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { ROOT } from '../app.js';
@@ -24,13 +25,15 @@ const USAGE =
 
 export interface CliDeps {
   checkins: Pick<Checkins, 'create' | 'invite'>;
-  /** Whether check-ins outlive this process (Redis). */
+  /** Whether check-ins outlive this process (Redis); without it the command refuses. */
   durable: boolean;
+  /** Whether `out` writes to a terminal; otherwise no colour codes. */
+  tty: boolean;
   out: (line: string) => void;
 }
 
 /** Runs the command; returns the exit code (2 for a usage or validation problem). */
-export async function runCheckinCli(argv: readonly string[], { checkins, durable, out }: CliDeps): Promise<number> {
+export async function runCheckinCli(argv: readonly string[], { checkins, durable, tty, out }: CliDeps): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -48,6 +51,10 @@ export async function runCheckinCli(argv: readonly string[], { checkins, durable
     out(USAGE);
     return 0;
   }
+  if (!durable) {
+    out('REDIS_URL is not set: a check-in must be stored in the Redis the running bot uses, or its link cannot work. Set REDIS_URL to that Redis (the same value as the bot\'s) and run the command again.');
+    return 2;
+  }
   const req = {
     flow: values.flow, caseRef: values.case, respondent: { role: values.role, ageBand: values['age-band'] },
     worker: values.worker === undefined ? undefined : { firstName: values.worker }, locale: values.locale,
@@ -63,11 +70,11 @@ export async function runCheckinCli(argv: readonly string[], { checkins, durable
     return 2;
   }
   const invite = checkins.invite(checkin)!;
-  if (!durable) out('warning: REDIS_URL is not set, so this check-in lived only in this process, which ends now: the link will not work. Set REDIS_URL to the bot\'s Redis.');
   out(`check-in ${checkin.id} (${checkin.flow}, ${checkin.role}${checkin.ageBand ? `, ${checkin.ageBand}` : ''}), expires ${checkin.expiresAt}`);
   if (invite.telegramLink) out(`Telegram: ${invite.telegramLink}`);
   out(`web:      ${invite.webLink}`);
-  out(await qrTerminal(qrLink(invite, values.web ? 'web' : undefined)!));
+  const qr = await qrTerminal(qrLink(invite, values.web ? 'web' : undefined)!);
+  out(tty ? qr : stripVTControlCharacters(qr));
   return 0;
 }
 
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
   try {
     const wiring = createCheckinsFor({ config, bank, redis, log });
-    process.exitCode = await runCheckinCli(process.argv.slice(2), { checkins: wiring.checkins, durable: redis !== undefined, out: (line) => process.stdout.write(`${line}\n`) });
+    process.exitCode = await runCheckinCli(process.argv.slice(2), { checkins: wiring.checkins, durable: redis !== undefined, tty: process.stdout.isTTY === true, out: (line) => process.stdout.write(`${line}\n`) });
     await wiring.close();
   } finally {
     redis?.disconnect();

@@ -15,7 +15,8 @@ import type { Button, Contact, Ctx, Intent, Prompt, Snapshot } from './types.js'
 export interface Renderer {
   ask(flow: LoadedFlow, snap: Snapshot): Prompt;
   say(flow: LoadedFlow, snap: Snapshot, key: SayKey): Prompt;
-  help(lng: Locale, band: Band, kind: 'help' | 'safety'): Prompt;
+  /** `web`: the web page has no command line, so its help names the page's own buttons instead of slash commands. */
+  help(lng: Locale, band: Band, kind: 'help' | 'safety', web?: boolean): Prompt;
   noCheckin(lng: Ctx['lng']): Prompt;
   onlyText(lng: Ctx['lng']): Prompt;
   /** The label of an answer value as the respondent saw it ("helemaal akkoord", "🙂 ja", "7"). */
@@ -48,6 +49,9 @@ function rows<T>(list: T[], perRow: number): T[][] {
   for (let i = 0; i < list.length; i += perRow) out.push(list.slice(i, i + perRow));
   return out;
 }
+
+/** The web chat: a page with buttons and no command line. */
+const onWeb = (ctx: Ctx) => ctx.checkin.channel === 'web';
 
 export function createRenderer(texts: Texts): Renderer {
   const opts = (ctx: Ctx, extra: Record<string, unknown> = {}) => {
@@ -94,11 +98,11 @@ export function createRenderer(texts: Texts): Renderer {
       .map(({ name, number, what }) => ({ name, number, what }));
   }
 
-  function help(lng: Locale, band: Band, kind: 'help' | 'safety'): Prompt {
+  function help(lng: Locale, band: Band, kind: 'help' | 'safety', web = false): Prompt {
     const t = texts.t(lng);
     const list = contacts(lng, band);
     const lines = list.map((c) => `• ${c.name === c.number ? c.number : `${c.name} ${c.number}`}: ${c.what}`);
-    const head = kind === 'help' ? [t('help.text'), t('help.urgent')] : [t(`safety:help.intro_${band}`), t('safety:help.noLive')];
+    const head = kind === 'help' ? [t(web ? 'help.textWeb' : 'help.text'), t('help.urgent')] : [t(`safety:help.intro_${band}`), t('safety:help.noLive')];
     return { kind: 'help', text: [...head, ...lines].join('\n'), contacts: list };
   }
 
@@ -110,7 +114,7 @@ export function createRenderer(texts: Texts): Renderer {
       t(`flows:${flow.id}.purpose`, o),
       t(`intro.visibility_${flow.intro.visibility}`, o),
       `${t('intro.noLive', o)} ${t('intro.skip', o)} ${t('intro.duration', { ...o, count: flow.intro.minutes })}`,
-      t('intro.commands', o),
+      ...(onWeb(ctx) ? [] : [t('intro.commands', o)]), // the web page has buttons, not a command line
       t('intro.question', o),
     ].join('\n\n');
     return {
@@ -134,7 +138,8 @@ export function createRenderer(texts: Texts): Renderer {
     let choices: Button[][] = [];
     if (item.kind === 'scale') {
       const scale = flow.scales[item.scale]!;
-      const legend = t(`scales:${item.scale}.legend`, { defaultValue: '' });
+      // An item may name its own anchors (the parent safety scale's differ from "not safe … safe"); the caption must match the question.
+      const legend = t(`scales:${item.scale}.legendFor.${item.id}`, { defaultValue: t(`scales:${item.scale}.legend`, { defaultValue: '' }) });
       if (legend) lines.push(legend);
       const bs = scale.values.map((v) => ({ label: scaleLabel(ctx, item.scale, v, 'button'), data: encodeButton(ctx.rev, ask, { type: 'answer', value: v }) }));
       choices = rows(bs, scale.perRow);
@@ -231,7 +236,7 @@ export function createRenderer(texts: Texts): Renderer {
 
   function say(flow: LoadedFlow, snap: Snapshot, key: SayKey): Prompt {
     const ctx = snap.context;
-    if (key === 'help') return help(ctx.lng, bandOf(ctx), 'help');
+    if (key === 'help') return help(ctx.lng, bandOf(ctx), 'help', onWeb(ctx));
     const kind = key === 'stale' ? 'notice' : 'message';
     return { kind, text: tt(ctx)(SAY[key], opts(ctx)) };
   }

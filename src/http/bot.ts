@@ -37,6 +37,8 @@ export interface Bot {
 export interface BotOptions {
   /** Per-chat pacing of Telegram sends (default: Telegram's limits); the bench sets it to show the server alone. */
   telegramPace?: Pace;
+  /** The `.env` file the configuration was read from, said in the start-up line (its path, never its contents). */
+  envFile?: string;
 }
 
 export async function createBot(config: Config, log: Logger, opts: BotOptions = {}): Promise<Bot> {
@@ -70,7 +72,7 @@ export async function createBot(config: Config, log: Logger, opts: BotOptions = 
       await app.listen({ port: config.PORT, host: config.HOST });
       await telegram?.start();
       const { port } = app.server.address() as AddressInfo;
-      log.info({ port, telegram: telegram?.mode ?? 'off', teams: Boolean(teams) }, 'feedbackbot is listening');
+      log.info({ port, telegram: telegram?.mode ?? 'off', teams: Boolean(teams), envFile: opts.envFile ?? 'none' }, 'feedbackbot is listening');
       return `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
     },
     async shutdown() {

@@ -57,7 +57,17 @@ async function axe(page: Page, screen: string): Promise<void> {
   for (const v of result.violations) {
     if (v.impact === 'serious' || v.impact === 'critical') findings.push(`${screen}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   }
+  for (const small of await smallTargets(page)) findings.push(`${screen}: tap target smaller than 44×44 px: ${small}`);
 }
+
+/** Every visible button, link and text field smaller than 44×44 CSS px (WCAG 2.5.5), as "label (w×h)". */
+const smallTargets = (page: Page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('button, a[href], input:not([type=hidden]), textarea')]
+      .map((el) => ({ label: el.innerText?.trim() || el.id || el.tagName, box: el.getBoundingClientRect() }))
+      .filter(({ box }) => box.width > 0 && (box.width < 44 || box.height < 44))
+      .map(({ label, box }) => `${label} (${Math.round(box.width)}×${Math.round(box.height)})`),
+  );
 
 const h1 = (page: Page) => page.locator('h1').innerText();
 const progress = (page: Page) => page.locator('.progress').innerText();
@@ -104,6 +114,29 @@ describe('web chat in a browser', { timeout: 90_000 }, () => {
     await click(page, 'Verstuur');
     expect(await h1(page)).toMatch(/^Dankjewel!/);
     await axe(page, 'thanks');
+  });
+
+  it('the parent 0–10 safety question fits a 360×640 phone: all eleven buttons above the fold, the caption\'s anchors the question\'s', async () => {
+    const page = await newPage();
+    await page.goto((await web.invite({ flow: 'parent-checkin' })).url);
+    await click(page, 'Open de vragen');
+    await click(page, 'Start');
+    for (let i = 0; i < 4; i++) await click(page, '4');
+    expect(await progress(page)).toContain('Vraag 5 van 5');
+    expect(await h1(page)).toMatch(/^Op een schaal van 0 tot 10/);
+    expect(await page.getByText('0 = de kinderen kunnen niet thuis wonen … 10 = veilig genoeg om de begeleiding af te sluiten').isVisible()).toBe(true);
+    const bottoms = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLButtonElement>('form.answers button')].filter((b) => /^\d+$/.test(b.innerText.trim())).map((b) => b.getBoundingClientRect().bottom),
+    );
+    expect(bottoms).toHaveLength(11);
+    expect(Math.max(...bottoms)).toBeLessThanOrEqual(PHONE.height);
+    await axe(page, 'parent question (0–10)');
+    await click(page, '7');
+    await page.getByLabel('Je antwoord').fill('Er is meer rust.'); // the follow-up "why"
+    await click(page, 'Stuur');
+    expect(await h1(page)).toBe('Dit zijn je antwoorden:');
+    const look = (name: string) => page.getByRole('button', { name, exact: true }).evaluate((b) => getComputedStyle(b).backgroundColor);
+    expect(await look('Verstuur')).not.toBe(await look('Pas aan')); // the primary action is filled, the secondary outlined
   });
 
   it('walks through a check-in with the keyboard only', async () => {

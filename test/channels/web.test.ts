@@ -102,6 +102,18 @@ describe('web chat pages', () => {
     expect((await other.post(url, { open: '1' })).status).toBe(403);
   });
 
+  it('the intro and help name the page\'s buttons, never slash commands (the page has no command line)', async () => {
+    const { url } = await web.invite();
+    const client = await opened(url);
+    const intro = (await client.get(url)).html;
+    expect(intro).toContain('Zullen we beginnen?');
+    expect(intro).not.toMatch(/\/(stop|terug|taal|hulp|wis)\b/);
+    let page = await client.submit(url, { b: buttonValue(intro, 'Start') });
+    page = await client.submit(url, { cmd: 'help' }, { form: 1 });
+    expect(page.html).toContain('Onder „Meer mogelijkheden” kies je een andere taal');
+    expect(page.html).not.toMatch(/\/(stop|terug|taal|hulp|wis|antwoorden)\b/);
+  });
+
   it('renders the current question on every GET without changing it, and shows what the last turn said once', async () => {
     const { url } = await web.invite();
     const client = await opened(url);

@@ -15,10 +15,10 @@ const { bank } = loadTestBank();
 const redis = new Redis(redisUrl(4), { maxRetriesPerRequest: 1 });
 afterAll(() => redis.quit());
 
-function run(argv: string[]) {
+function run(argv: string[], { durable = true, tty = false } = {}) {
   const lines: string[] = [];
   const checkins = createCheckins({ store: new MemoryCheckinStore(), bank, defaultLocale: 'nl' });
-  return runCheckinCli(argv, { checkins, durable: false, out: (l) => lines.push(l) }).then((code) => ({ code, out: lines.join('\n') }));
+  return runCheckinCli(argv, { checkins, durable, tty, out: (l) => lines.push(l) }).then((code) => ({ code, out: lines.join('\n') }));
 }
 
 describe('checkin CLI', () => {
@@ -29,17 +29,25 @@ describe('checkin CLI', () => {
     expect(token).toBeDefined();
     expect(stdout).toContain(`web:      http://127.0.0.1:3000/c/${token}`);
     expect(stdout).toContain('▄');
-    expect(stdout).not.toContain('warning');
+    expect(stdout).not.toContain('\x1b['); // piped: no colour codes
     const bot = createCheckins({ store: new RedisCheckinStore({ redis }), bank, defaultLocale: 'nl', secret: SECRET });
     const redeemed = await bot.redeem(token!, { conversationKey: 'tg:cli', pseudonym: 'cli', channel: 'telegram' });
     expect(redeemed).toMatchObject({ ok: true, info: { caseRef: 'ABC123', flow: 'parent-checkin', role: 'parent' } });
   });
 
-  it('without Redis it warns that the link will not work', async () => {
-    const { code, out } = await run(['--flow', 'child-checkin', '--role', 'child', '--age-band', 'teen', '--case', 'X1', '--web']);
-    expect(code).toBe(0);
-    expect(out).toMatch(/^warning: REDIS_URL is not set/);
-    expect(out).toContain('(child-checkin, child, teen)');
+  it('without Redis it refuses (exit 2) and prints no link: the check-in would die with this process', async () => {
+    const { code, out } = await run(['--flow', 'child-checkin', '--role', 'child', '--age-band', 'teen', '--case', 'X1', '--web'], { durable: false });
+    expect(code).toBe(2);
+    expect(out).toMatch(/^REDIS_URL is not set: a check-in must be stored in the Redis the running bot uses/);
+    expect(out).not.toMatch(/http|t\.me|▄/);
+  });
+
+  it('the QR code keeps its colour codes in a terminal only', async () => {
+    const argv = ['--flow', 'child-checkin', '--role', 'child', '--age-band', 'teen', '--case', 'X1', '--web'];
+    const [terminal, piped] = [await run(argv, { tty: true }), await run(argv)];
+    expect(terminal.out).toContain('\x1b[');
+    expect(piped.out).not.toContain('\x1b[');
+    expect(piped.out).toContain('▄');
   });
 
   it('exits 2 with one line per field problem, and on unknown options', async () => {
