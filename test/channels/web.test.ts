@@ -4,8 +4,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoWebLink } from '../../src/channels/web-demo.js';
 import { CSP } from '../../src/channels/web-security.js';
+import { checkAfterSignal } from '../support/after-signal.js';
 import { freshRedis } from '../support/redis.js';
-import { buttonValue, heading, WebClient } from './web-client.js';
+import { buttonValue, heading, pageText, WebClient } from './web-client.js';
 import { startWeb, type WebHarness } from './web-harness.js';
 
 /**
@@ -228,5 +229,17 @@ describe('web chat rate limits (embedded default: memory counters)', () => {
     expect(page.status).toBe(429);
     expect(Number(page.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(heading(page.html)).toBe('Even geduld');
+  });
+});
+
+describe('web chat: after the safety net', () => {
+  it('shows help first, asks again kindly, and closes with the help lines and no 🌟', async () => {
+    const { url } = await web.invite();
+    const client = await opened(url);
+    await checkAfterSignal(async (lines) => {
+      const shown: string[] = [];
+      for (const text of lines) shown.push(pageText((await client.submit(url, { text }, { form: 0 })).html));
+      return shown;
+    }, web.core.texts);
   });
 });
