@@ -77,12 +77,14 @@ function contactList(contacts: Contact[]): string {
   return `<ul>\n${items.join('\n')}\n</ul>`;
 }
 
-/** A help prompt's text ends with one line per contact; the lines before them are what the bot says. */
-function helpSection(p: Prompt, heading: string, id: string): string {
-  const contacts = p.contacts ?? [];
+/** A prompt with help lines ends with one line per contact; the lines before them are what the bot says. */
+function withoutContacts(p: Prompt): string[] {
   const lines = p.text.split('\n');
-  const said = lines.slice(0, lines.length - contacts.length);
-  return `<section class="help" aria-labelledby="${id}">\n<h2 id="${id}">${escapeHtml(heading)}</h2>\n${paragraphs(said)}\n${contactList(contacts)}\n</section>`;
+  return lines.slice(0, lines.length - (p.contacts?.length ?? 0));
+}
+
+function helpSection(p: Prompt, heading: string, id: string): string {
+  return `<section class="help" aria-labelledby="${id}">\n<h2 id="${id}">${escapeHtml(heading)}</h2>\n${paragraphs(withoutContacts(p))}\n${contactList(p.contacts ?? [])}\n</section>`;
 }
 
 export interface ConversationView {
@@ -98,8 +100,8 @@ export interface ConversationView {
   progressText?: string;
   /** A typed answer: one line beside the buttons, or a text box for an open question. */
   typed: 'line' | 'text' | null;
-  /** Language and help, while a conversation is going on. */
-  nav: { language: string; help: string; label: string } | null;
+  /** Help whenever there is a conversation; language too while it is going on. */
+  nav: { language?: string; help: string; label: string } | null;
   texts: { help: string; typedLabel: string; typedTextLabel: string; send: string };
   /** The language a button's label is written in (the language menu), for its `lang` attribute. */
   languageOf: (label: string) => Locale | undefined;
@@ -125,10 +127,11 @@ export function conversationPage(view: ConversationView): string {
   const said = view.flash.filter((p) => p.kind !== 'notice');
   if (notices.length) parts.push(paragraphs(notices.flatMap((p) => p.text.split('\n')), 'notice'));
   if (said.length) {
-    const inner = said.map((p, i) => (p.kind === 'help' ? helpSection(p, view.texts.help, `help-${i}`) : `<div class="said">\n${paragraphs(p.text.split('\n'))}\n</div>`));
+    // Help lines are links wherever they are said: the safety net, /hulp, the closing after a signal.
+    const inner = said.map((p, i) => (p.kind === 'help' || p.contacts?.length ? helpSection(p, view.texts.help, `help-${i}`) : `<div class="said">\n${paragraphs(p.text.split('\n'))}\n</div>`));
     parts.push(`<div id="said" tabindex="-1">\n${inner.join('\n')}\n</div>`);
   }
-  let lines = current.text.split('\n');
+  let lines = withoutContacts(current);
   if (current.progress && view.progressText) {
     if (lines[0] === view.progressText) lines = lines.slice(1);
     parts.push(`<p class="progress">${escapeHtml(view.progressText)} <progress max="${current.progress.of}" value="${current.progress.n}" aria-hidden="true"></progress></p>`);
@@ -136,6 +139,7 @@ export function conversationPage(view: ConversationView): string {
   const [heading = '', ...rest] = lines.filter((l) => l.trim());
   parts.push(`<h1 id="q" tabindex="-1"${heading.length > LONG_QUESTION ? ' class="long"' : ''}>${escapeHtml(heading)}</h1>`);
   if (rest.length) parts.push(paragraphs(rest));
+  if (current.contacts?.length) parts.push(`<div class="help">\n${contactList(current.contacts)}\n</div>`);
   const rows = current.buttons ?? [];
   if (rows.length) {
     const body = rows.map((row) => `<div class="row">\n${row.map((b) => buttonHtml(b, view)).join('\n')}\n</div>`).join('\n');
@@ -148,7 +152,7 @@ export function conversationPage(view: ConversationView): string {
     parts.push(`${formStart(view.action, view.guard, ' class="typed"')}\n${field}\n<button type="submit">${escapeHtml(view.texts.send)}</button>\n</form>`);
   }
   const footer = view.nav
-    ? `${formStart(view.action, view.guard, ` aria-label="${escapeHtml(view.nav.label)}"`)}\n<button type="submit" name="cmd" value="language">${escapeHtml(view.nav.language)}</button>\n<button type="submit" name="cmd" value="help">${escapeHtml(view.nav.help)}</button>\n</form>`
+    ? `${formStart(view.action, view.guard, ` aria-label="${escapeHtml(view.nav.label)}"`)}${view.nav.language ? `\n<button type="submit" name="cmd" value="language">${escapeHtml(view.nav.language)}</button>` : ''}\n<button type="submit" name="cmd" value="help">${escapeHtml(view.nav.help)}</button>\n</form>`
     : undefined;
   const title = `${view.progressText ?? heading} – ${view.title}`;
   return layout({ lng: view.lng, title, main: parts.join('\n'), footer });

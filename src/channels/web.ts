@@ -43,7 +43,7 @@ const NONCE = /^[A-Za-z0-9_-]{22}$/;
 const OPEN_COOKIE_SECONDS = 3600;
 /** Commands the footer offers; the engine knows them in every language. */
 const COMMANDS: Record<string, string> = { help: '/help', language: '/language' };
-/** States in which the respondent is answering: typed answers, language and help are offered. */
+/** States in which the respondent is answering: typed answers and another language are offered. */
 const ACTIVE = new Set(['asking', 'review', 'pickEdit']);
 
 export function createWebChannel({ core, app, checkins, limits = {}, limiter = createRateLimiter({ redis: core.redis }) }: WebChannelOptions): void {
@@ -106,7 +106,8 @@ export function createWebChannel({ core, app, checkins, limits = {}, limiter = c
       lng, title: t('web:title'), action: `/c/${token}`, guard: guard('turn', browserId), flash: said, current,
       progressText: current.progress && t('progress', { ...current.progress, context: snap?.context.checkin.ageBand ?? undefined }),
       typed: snap && snap.value === 'asking' ? typedKind(snap) : null,
-      nav: snap && ACTIVE.has(snap.value) ? { language: t('buttons.otherLanguage'), help: t('web:help'), label: t('web:more') } : null,
+      // Help at any time (also on the closing page); another language while answering.
+      nav: snap ? { ...(ACTIVE.has(snap.value) ? { language: t('buttons.otherLanguage') } : {}), help: t('web:help'), label: t('web:more') } : null,
       texts: { help: t('web:help'), typedLabel: t('web:typed.label'), typedTextLabel: t('web:typed.labelText'), send: t('web:typed.send') },
       languageOf: (label) => languageNames.get(label),
     });

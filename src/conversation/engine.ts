@@ -206,6 +206,8 @@ export function createEngine(bank: Bank, texts: Texts): Engine {
     const fired = input.kind === 'text' ? signals(input.text) : [];
     if (!state) {
       if (fired.length) out.prompts.push(render.help('nl', 'teen', 'safety'));
+      // "/hulp" shows the help lines at any time, also before any check-in.
+      else if (input.kind === 'text' && textIntent(input.text, { kind: 'closed' }, lexicons, 'nl').type === 'help') out.prompts.push(render.help('nl', 'teen', 'help'));
       out.prompts.push(input.kind === 'unsupported' ? render.onlyText('nl') : render.noCheckin('nl'));
       return out;
     }
@@ -217,7 +219,9 @@ export function createEngine(bank: Bank, texts: Texts): Engine {
     if (fired.length) snap = safety(flow, snap, fired, askId(flow, snap), now, out);
     const intent = intentOf(flow, snap, input);
     const at = now.toISOString();
-    let event: MachineEvent = typeof intent === 'string' ? ({ type: intent, at } as MachineEvent) : { ...intent, at };
+    // Help came first; a text that answered nothing is then asked again kindly, never "I did not understand".
+    const heard = fired.length > 0 && typeof intent !== 'string' && intent.type === 'unknown';
+    let event: MachineEvent = heard ? { type: 'heard', at } : typeof intent === 'string' ? ({ type: intent, at } as MachineEvent) : { ...intent, at };
     if (event.type === 'answer' && typeof event.value === 'string' && event.value.length > MAX_TEXT) {
       out.prompts.push({ kind: 'notice', text: texts.t(snap.context.lng)('answer.textTooLong', { max: MAX_TEXT }) });
       event = { ...event, value: event.value.slice(0, MAX_TEXT) };

@@ -16,12 +16,14 @@ export type MachineEvent =
   | ({ type: 'remind' } & At)
   | ({ type: 'expire' } & At)
   | ({ type: 'replaceAsk'; pending: CheckinInfo } & At)
-  | ({ type: 'safety'; categories: string[] } & At);
+  | ({ type: 'safety'; categories: string[] } & At)
+  /** After the safety net's help: the text that fired it answered nothing, so the question is asked again kindly. */
+  | ({ type: 'heard' } & At);
 
 export type SayKey =
   | 'help' | 'later' | 'languageSet' | 'misunderstood' | 'stale' | 'reminder' | 'resumed' | 'noPrevious'
   | 'required' | 'stopCancelled' | 'deleteCancelled' | 'stopped' | 'stoppedPartial' | 'thanks' | 'invalidEdit'
-  | 'followUpYes' | 'followUpNo';
+  | 'followUpYes' | 'followUpNo' | 'afterHelp' | 'signalNext';
 export type EmitKind = 'started' | 'postponed' | 'answer' | 'completed' | 'partial' | 'delete' | 'show' | 'replace' | 'consentGiven' | 'consentRefused';
 
 const CLOSED = ['done', 'stopped', 'expired'] as const;
@@ -51,7 +53,7 @@ export function createFlowMachine(flow: LoadedFlow): AnyStateMachine {
     replaceAsk: { target: 'replace', actions: [{ type: 'remember' as const, params: { from } }, 'keepPending' as const] },
   });
   const closed = (from: (typeof CLOSED)[number]) => ({
-    on: { ...menus(from), unknown: { actions: 'ask' as const }, remind: {}, expire: {}, resume: { actions: 'ask' as const } },
+    on: { ...menus(from), unknown: { actions: 'ask' as const }, heard: { actions: say('signalNext') }, remind: {}, expire: {}, resume: { actions: 'ask' as const } },
   });
 
   return setup({
@@ -92,6 +94,7 @@ export function createFlowMachine(flow: LoadedFlow): AnyStateMachine {
       setLanguage: { actions: [assign({ lng: ({ event }) => event.lng }), say('languageSet'), 'ask'] },
       data: { actions: emit('show') },
       unknown: { actions: [assign({ misses: ({ context }) => context.misses + 1 }), say('misunderstood'), 'ask'] },
+      heard: { actions: [assign({ misses: 0 }), say('afterHelp'), 'ask'] },
       stale: { actions: say('stale') },
       remind: { actions: [say('reminder'), 'ask'] },
       resume: { actions: [say('resumed'), 'ask'] },

@@ -98,12 +98,29 @@ export function createRenderer(texts: Texts): Renderer {
       .map(({ name, number, what }) => ({ name, number, what }));
   }
 
-  function help(lng: Locale, band: Band, kind: 'help' | 'safety', web = false): Prompt {
-    const t = texts.t(lng);
+  /** The help lines, the same wherever they are shown: after a signal, on /hulp, in the closing after a signal. */
+  function withContacts(kind: Prompt['kind'], head: string[], lng: Locale, band: Band): Prompt {
     const list = contacts(lng, band);
     const lines = list.map((c) => `• ${c.name === c.number ? c.number : `${c.name} ${c.number}`}: ${c.what}`);
+    return { kind, text: [...head, ...lines].join('\n'), contacts: list };
+  }
+
+  function help(lng: Locale, band: Band, kind: 'help' | 'safety', web = false): Prompt {
+    const t = texts.t(lng);
     const head = kind === 'help' ? [t(web ? 'help.textWeb' : 'help.text'), t('help.urgent')] : [t(`safety:help.intro_${band}`), t('safety:help.noLive')];
-    return { kind: 'help', text: [...head, ...lines].join('\n'), contacts: list };
+    return withContacts('help', head, lng, band);
+  }
+
+  /** What happens with the signal, by who sees the answers (`intro.visibility`): told plainly, never cheerfully. */
+  const signalNext = (flow: LoadedFlow, ctx: Ctx) => tt(ctx)(`afterSignal.next_${flow.intro.visibility}`, opts(ctx));
+
+  /**
+   * The closing after a signal: how it ended (sent, stopped) without celebration, what happens next, that nobody
+   * reads along live, and the help lines again.
+   */
+  function closingAfterSignal(flow: LoadedFlow, ctx: Ctx, key: 'thanks' | 'stopped' | 'stoppedPartial'): Prompt {
+    const head = [tt(ctx)(`afterSignal.${key}`, opts(ctx)), signalNext(flow, ctx), texts.t(ctx.lng)('safety:help.noLive')];
+    return withContacts('message', head, ctx.lng, bandOf(ctx));
   }
 
   function intro(flow: LoadedFlow, ctx: Ctx, ask: string): Prompt {
@@ -226,17 +243,20 @@ export function createRenderer(texts: Texts): Renderer {
     }
   }
 
-  const SAY: Record<SayKey, string> = {
+  const SAY: Record<Exclude<SayKey, 'signalNext'>, string> = {
     help: 'help.text', later: 'intro.later', languageSet: 'languageSet', misunderstood: 'misunderstood.again',
     stale: 'misunderstood.stale', reminder: 'reminder', resumed: 'intro.resumed', noPrevious: 'misunderstood.noPrevious',
     required: 'answer.required', stopCancelled: 'stop.cancelled',
     deleteCancelled: 'delete.cancelled', stopped: 'stop.nothing', stoppedPartial: 'stop.partial', thanks: 'done.thanks',
     invalidEdit: 'misunderstood.invalidEdit', followUpYes: 'followUp.yes', followUpNo: 'followUp.no',
+    afterHelp: 'afterSignal.again',
   };
 
   function say(flow: LoadedFlow, snap: Snapshot, key: SayKey): Prompt {
     const ctx = snap.context;
     if (key === 'help') return help(ctx.lng, bandOf(ctx), 'help', onWeb(ctx));
+    if (key === 'signalNext') return { kind: 'message', text: signalNext(flow, ctx) };
+    if (ctx.safety.length && (key === 'thanks' || key === 'stopped' || key === 'stoppedPartial')) return closingAfterSignal(flow, ctx, key);
     const kind = key === 'stale' ? 'notice' : 'message';
     return { kind, text: tt(ctx)(SAY[key], opts(ctx)) };
   }

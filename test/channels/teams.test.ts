@@ -1,6 +1,7 @@
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkAfterSignal } from '../support/after-signal.js';
 import type { RecordedActivity } from '../support/fake-connector.js';
 import { actionsOf, cardOf, lastCard, message, post, sentTo, startHarness, textOf, WORKER, type Harness, type SentAction } from './teams-harness.js';
 
@@ -367,3 +368,20 @@ function decodeQr(dataUrl: string): string | null {
   const png = PNG.sync.read(Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64'));
   return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data ?? null;
 }
+
+describe('Teams: after the safety net', () => {
+  it('shows help first, asks again kindly, and closes with the help lines and no 🌟', async () => {
+    const user = newUser();
+    const checkin = await invite('child-checkin', { role: 'child', ageBand: 'young' });
+    expect(await post(h, message(h, user, { text: `start ${checkin.token}` }))).toBe(200);
+    await checkAfterSignal(async (lines) => {
+      const shown: string[] = [];
+      for (const text of lines) {
+        const before = sentTo(h, user).length;
+        expect(await post(h, message(h, user, { text }))).toBe(200);
+        shown.push(sentTo(h, user).slice(before).map(textOf).join('\n'));
+      }
+      return shown;
+    }, h.core.texts);
+  });
+});

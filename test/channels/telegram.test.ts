@@ -8,6 +8,7 @@ import { RedisCheckinStore } from '../../src/checkins/redis-store.js';
 import { createCheckins } from '../../src/checkins/service.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/http/server.js';
+import { checkAfterSignal } from '../support/after-signal.js';
 import { redisUrl } from '../support/redis.js';
 import {
   botBlocked, editedMessage, groupMessage, nextUpdateId, photoMessage, postUpdate, stickerMessage, textMessage, voiceMessage,
@@ -396,5 +397,20 @@ describe('Telegram: flood waits, blocked users, failed saves', () => {
       await app.close();
       await core.close().catch(() => undefined);
     }
+  });
+});
+
+describe('Telegram: after the safety net', () => {
+  it('shows help first, asks again kindly, and closes with the help lines and no 🌟', async () => {
+    const { u } = await opened('child-checkin', { ageBand: 'young' });
+    await checkAfterSignal(async (lines) => {
+      const shown: string[] = [];
+      for (const line of lines) {
+        const before = u.messages().length;
+        expect((await u.say(line)).status).toBe(200);
+        shown.push(u.texts(before).join('\n'));
+      }
+      return shown;
+    }, h.core.texts);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/app.js';
 import { pressed, renderPrompt, runTerminal } from '../../src/channels/terminal.js';
 import { loadConfig } from '../../src/config.js';
+import { checkAfterSignal } from '../support/after-signal.js';
 
 let core: Core;
 let dataDir: string;
@@ -18,13 +19,14 @@ beforeAll(async () => {
 afterAll(() => core.close());
 
 /** Plays a person at the terminal: each time the chat waits ("> "), the next line is typed. */
-async function play(lines: string[]): Promise<string> {
+async function play(lines: readonly string[]): Promise<string> {
+  const queue = [...lines];
   const input = new PassThrough();
   const output = new PassThrough();
   let screen = '';
   output.on('data', (chunk: Buffer) => {
     screen += chunk.toString();
-    if (screen.endsWith('> ')) setImmediate(() => (lines.length ? input.write(`${lines.shift()}\n`) : input.end()));
+    if (screen.endsWith('> ')) setImmediate(() => (queue.length ? input.write(`${queue.shift()}\n`) : input.end()));
   });
   await runTerminal({ runner: core.runner, bank: core.bank, pseudonymise: core.pseudonymise, locale: 'nl', sinkDescription: `${dataDir}/responses.jsonl`, input, output });
   return screen;
@@ -86,4 +88,16 @@ describe('npm run chat through a pipe', () => {
     expect(await new Promise<number | null>((resolve) => child.once('exit', resolve))).toBe(0);
     expect(existsSync(join(dir, 'responses.jsonl'))).toBe(false);
   }, 60_000);
+});
+
+describe('the terminal chat: after the safety net', () => {
+  it('shows help first, asks again kindly, and closes with the help lines and no 🌟', async () => {
+    const flows = [...core.bank.flows.keys()];
+    const pick = String(flows.indexOf('child-checkin') + 1);
+    await checkAfterSignal(async (lines) => {
+      // The screen between two "> " is what one typed line brought; the first three are the menus and the intro.
+      const screen = await play([pick, '1', ...lines]);
+      return screen.split('> ').slice(3);
+    }, core.texts);
+  });
 });

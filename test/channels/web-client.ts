@@ -67,3 +67,6 @@ const unescapeHtml = (s: string) => s.replace(/&#39;/g, "'").replace(/&quot;/g, 
 
 /** The page's h1, as text. */
 export const heading = (html: string): string => unescapeHtml(/<h1[^>]*>([^<]*)<\/h1>/.exec(html)?.[1] ?? '');
+
+/** What a page shows as plain text, in document order (tags dropped), for assertions about wording and order. */
+export const pageText = (html: string): string => unescapeHtml(html.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/g, '').replace(/<[^>]+>/g, '\n')).replace(/\n\s*\n+/g, '\n').trim();

@@ -4,8 +4,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoWebLink } from '../../src/channels/web-demo.js';
 import { CSP } from '../../src/channels/web-security.js';
+import { checkAfterSignal } from '../support/after-signal.js';
 import { freshRedis } from '../support/redis.js';
-import { buttonValue, heading, WebClient } from './web-client.js';
+import { buttonValue, heading, pageText, WebClient } from './web-client.js';
 import { startWeb, type WebHarness } from './web-harness.js';
 
 /**
@@ -167,8 +168,13 @@ describe('web chat pages', () => {
     page = await client.submit(url, { text: 'Dank je' }, { form: 1 });
     expect(heading(page.html)).toBe('Dit zijn je antwoorden:');
     page = await client.submit(url, { b: buttonValue(page.html, 'Verstuur') });
-    expect(heading(page.html)).toMatch(/^Dankjewel!/);
-    expect(page.html).not.toContain('<form');
+    // The low safety answer fired the safety net: the closing repeats the help lines as links, without celebration,
+    // and the help button stays (nothing else can be pressed).
+    expect(heading(page.html)).toBe('Dank je om te antwoorden. Je antwoorden zijn verstuurd.');
+    expect(page.html).toContain('<a href="tel:112">112</a>');
+    expect(page.html).not.toContain('🌟');
+    expect(page.html).not.toContain('name="b"');
+    expect(page.html).toContain('<button type="submit" name="cmd" value="help">Hulp</button>');
     expect((await web.wiring.checkins.get(id))?.status).toBe('completed');
     const sent = readFileSync(join(web.dataDir, 'responses.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const doc = sent.find((d) => d.checkinId === id);
@@ -235,5 +241,17 @@ describe('web chat rate limits (embedded default: memory counters)', () => {
     expect(page.status).toBe(429);
     expect(Number(page.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(heading(page.html)).toBe('Even geduld');
+  });
+});
+
+describe('web chat: after the safety net', () => {
+  it('shows help first, asks again kindly, and closes with the help lines and no 🌟', async () => {
+    const { url } = await web.invite();
+    const client = await opened(url);
+    await checkAfterSignal(async (lines) => {
+      const shown: string[] = [];
+      for (const text of lines) shown.push(pageText((await client.submit(url, { text }, { form: 0 })).html));
+      return shown;
+    }, web.core.texts);
   });
 });
