@@ -71,9 +71,9 @@ export async function createBot(config: Config, log: Logger, opts: BotOptions = 
   wiring.registerRoutes(app);
   createWebChannel({ core, app, checkins: wiring.checkins, limiter: wiring.limiter });
   const telegram = config.TELEGRAM_BOT_TOKEN
-    ? createTelegramChannel({ core, app, checkins: wiring.checkins, token: config.TELEGRAM_BOT_TOKEN, secret: config.TELEGRAM_WEBHOOK_SECRET, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ...(opts.telegramPace ? { pace: opts.telegramPace } : {}) })
+    ? createTelegramChannel({ core, app, checkins: wiring.checkins, token: config.TELEGRAM_BOT_TOKEN, secret: config.TELEGRAM_WEBHOOK_SECRET, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, onMalformed: () => metrics.malformed('telegram'), ...(opts.telegramPace ? { pace: opts.telegramPace } : {}) })
     : undefined;
-  const teams = teamsEnabled(config) ? await createTeamsChannel({ core, app, checkins: wiring.checkins }) : undefined;
+  const teams = teamsEnabled(config) ? await createTeamsChannel({ core, app, checkins: wiring.checkins, onMalformed: () => metrics.malformed('teams') }) : undefined;
 
   return {
     core, app, ops, wiring, metrics, telegram, teams,
