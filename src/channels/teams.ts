@@ -8,6 +8,7 @@ import type { Input } from '../conversation/types.js';
 import { LOCALES, type Locale } from '../survey/schema.js';
 import { cardActivity, textActivity, workerMenuCard, type OutgoingActivity } from './teams-cards.js';
 import { isWellFormedActivity, readMessage } from './teams-input.js';
+import { routeConsole } from './teams-console.js';
 import { createPacer, isUnreachable, statusOf, type PaceOptions } from './teams-pace.js';
 import { memoryTeamsRecords, redisTeamsRecords } from './teams-records.js';
 import { createSpeaker, type ConversationIo } from './teams-speaker.js';
@@ -96,6 +97,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     throw new Error('Teams needs MICROSOFT_APP_ID (with its password or managed identity); only tests may run it without authentication');
   }
   const bb = await import('botbuilder');
+  const restoreConsole = routeConsole(log);
   const settings = {
     MicrosoftAppId: appId,
     MicrosoftAppPassword: config.MICROSOFT_APP_PASSWORD,
@@ -290,6 +292,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     deliverCheckin,
     async stop() {
       core.outbound.delete('teams');
+      restoreConsole();
     },
   };
 }
