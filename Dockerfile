@@ -20,6 +20,7 @@ COPY flows ./flows
 COPY locales ./locales
 USER node
 EXPOSE 3000
+# On the operations listener (OPS_PORT, loopback inside the container): /healthz is there too, /readyz and /metrics only there.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.OPS_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/main.js"]

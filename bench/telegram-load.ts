@@ -56,6 +56,7 @@ export interface BotProcess {
  */
 export async function startBot(opts: { api: FakeBotApi; db: number; entry: string[]; env?: Record<string, string> }): Promise<BotProcess> {
   const port = await freePort();
+  const opsPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const spawnedAt = Date.now();
@@ -63,7 +64,7 @@ export async function startBot(opts: { api: FakeBotApi; db: number; entry: strin
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redisUrl(opts.db),
+      PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), OPS_PORT: String(opsPort), HOST: '127.0.0.1', REDIS_URL: redisUrl(opts.db),
       PSEUDONYM_KEY, TELEGRAM_BOT_TOKEN: opts.api.token, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: opts.api.apiRoot,
       PUBLIC_URL: base, DATA_DIR: mkdtempSync(join(tmpdir(), 'fb-bench-')), ...opts.env,
     },
@@ -72,7 +73,7 @@ export async function startBot(opts: { api: FakeBotApi; db: number; entry: strin
   child.once('exit', (code) => (exited = code ?? -1));
   for (;;) {
     if (exited !== null) throw new Error(`the bot process exited with ${exited} before it was ready`);
-    const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${opsPort}/readyz`).then((r) => r.status === 200, () => false);
     if (ok) break;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

@@ -7,6 +7,7 @@ import { createRunner, type Conversation, type Runner, type RunnerDeps } from '.
 import type { Prompt } from './conversation/types.js';
 import type { Locale } from './survey/schema.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
+import { withSignalWindow } from './delivery/signal-window.js';
 import { createTexts, type Texts } from './i18n.js';
 import { createPseudonymiser, type Pseudonymise } from './pseudonym.js';
 import { checkRedis } from './sessions/check.js';
@@ -110,7 +111,8 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
     if (channel && prompts.length) await channel.send(key, prompts);
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });
-  runner = createRunner({ bank, engine, texts, store, delivery, timers, log, timerScale: config.TIMER_SCALE, onEvents: opts.onEvents });
+  // Safety signals are coalesced per conversation on their way out; the help lines are the engine's and always shown.
+  runner = createRunner({ bank, engine, texts, store, delivery: withSignalWindow(delivery, { redis }), timers, log, timerScale: config.TIMER_SCALE, onEvents: opts.onEvents });
 
   return {
     config, log, bank, texts, engine, store, delivery, timers, runner, pseudonymise, redis, sinkDescription, outbound,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { LOCALES } from './survey/schema.js';
 
@@ -17,6 +18,23 @@ export const list = z
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 /** `RESPONSES_WEBHOOK_SECRET`: read by the bot (signing) and the reference backend (verifying). */
 export const webhookSecrets = list.pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'RESPONSES_WEBHOOK_SECRET must be whsec_… secrets, comma-separated')));
+/** An address, a CIDR range, or one of proxy-addr's names for ranges (what Fastify's `trustProxy` accepts). */
+const proxyAddress = (s: string) => {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(s)) return true;
+  const [ip, bits, extra] = s.split('/');
+  const v = isIP(ip ?? '');
+  return v !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128)));
+};
+/** Off, on (every hop), a hop count, or the proxies' addresses: whom `X-Forwarded-For/-Host/-Proto` may come from. */
+const trustProxy = z.string().transform((s, ctx): boolean | number | string[] => {
+  if (s === 'false' || s === '0') return false;
+  if (s === 'true') return true;
+  if (/^\d{1,2}$/.test(s)) return Number(s);
+  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = list.filter((x) => !proxyAddress(x));
+  if (bad.length || !list.length) ctx.addIssue({ code: 'custom', message: `TRUST_PROXY must be true, false, a hop count or comma-separated proxy addresses/CIDRs (not ${bad.join(', ') || 'empty'})` });
+  return list;
+});
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const Env = z
@@ -24,6 +42,11 @@ const Env = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('127.0.0.1'),
+    /** `/metrics` and `/readyz` listen here only, not on PORT: loopback unless the operator opens it to the private network. */
+    OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    OPS_HOST: z.string().default('127.0.0.1'),
+    /** Whose `X-Forwarded-*` headers are believed (client address for rate limits, host for the web chat's Origin check). */
+    TRUST_PROXY: trustProxy.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
     TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC…)').optional(),

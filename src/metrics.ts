@@ -16,6 +16,8 @@ export interface Metrics {
   deliveryAttempt(lane: string, result: string): void;
   /** An 'error' event of a Redis connection (core connection, queue, worker). */
   redisError(source: string): void;
+  /** A platform request that is not a well-formed update/activity: acknowledged and ignored. */
+  malformed(channel: string): void;
 }
 
 export interface MetricsOptions {
@@ -42,6 +44,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const dropoffs = new Counter({ name: `${PREFIX}dropoffs_total`, help: 'Check-ins ended unfinished (stop or expire), per flow and the item they stopped at', labelNames: ['flow', 'item', 'reason'], registers });
   const safety = new Counter({ name: `${PREFIX}safety_signals_total`, help: 'Safety-net signals raised, per flow and category', labelNames: ['flow', 'category'], registers });
   const attempts = new Counter({ name: `${PREFIX}delivery_attempts_total`, help: 'Webhook delivery attempts that ended, by lane and result (delivered, retry, dead, forgotten)', labelNames: ['lane', 'result'], registers });
+  const malformed = new Counter({ name: `${PREFIX}malformed_requests_total`, help: 'Platform requests acknowledged and ignored because they were not well-formed, by channel', labelNames: ['channel'], registers });
   const redisErrors = new Counter({ name: `${PREFIX}redis_errors_total`, help: "Redis connection 'error' events, by source (core, delivery, timers)", labelNames: ['source'], registers });
   const { backlog } = opts;
   new Gauge({
@@ -95,6 +98,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     },
     deliveryAttempt: (lane, result) => attempts.inc({ lane, result }),
     redisError: (source) => redisErrors.inc({ source }),
+    malformed: (channel) => malformed.inc({ channel }),
   };
 }
 

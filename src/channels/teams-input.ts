@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Input } from '../conversation/types.js';
 
 /**
@@ -42,3 +43,19 @@ export function readMessage(m: TeamsMessage): Reading {
   if (CHECKIN.test(text)) return { kind: 'checkinForm' };
   return { kind: 'input', input: { kind: 'text', text } };
 }
+
+/**
+ * A Bot Framework activity as far as the channel reads it. Anything else (junk, a probe) is acknowledged with 200
+ * and ignored: a 5xx would have the Connector retry what can never succeed. Fields the bot does not read pass.
+ */
+const Activity = z.looseObject({
+  type: z.string(),
+  id: z.string().optional(),
+  text: z.string().optional(),
+  locale: z.string().optional(),
+  replyToId: z.string().optional(),
+  from: z.looseObject({ id: z.string(), aadObjectId: z.string().optional(), name: z.string().optional() }).optional(),
+  conversation: z.looseObject({ id: z.string(), conversationType: z.string().optional(), tenantId: z.string().optional() }).optional(),
+}).refine((a) => a.type !== 'message' || (a.from !== undefined && a.conversation !== undefined), 'a message needs from and conversation');
+
+export const isWellFormedActivity = (body: unknown): boolean => Activity.safeParse(body).success;

@@ -7,7 +7,8 @@ import { RetryLaterError } from '../conversation/runner.js';
 import type { Input } from '../conversation/types.js';
 import { LOCALES, type Locale } from '../survey/schema.js';
 import { cardActivity, textActivity, workerMenuCard, type OutgoingActivity } from './teams-cards.js';
-import { readMessage } from './teams-input.js';
+import { isWellFormedActivity, readMessage } from './teams-input.js';
+import { routeConsole } from './teams-console.js';
 import { createPacer, isUnreachable, statusOf, type PaceOptions } from './teams-pace.js';
 import { memoryTeamsRecords, redisTeamsRecords } from './teams-records.js';
 import { createSpeaker, type ConversationIo } from './teams-speaker.js';
@@ -51,6 +52,8 @@ export interface TeamsChannelOptions {
    * botbuilder's MSAL client refuses because it is not https).
    */
   credentialsFactory?: Credentials;
+  /** Counts a request that was not a well-formed activity (acknowledged and ignored). */
+  onMalformed?: () => void;
 }
 
 /** How a proactive check-in went: the caller shares the invite link instead unless it was delivered. */
@@ -94,6 +97,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     throw new Error('Teams needs MICROSOFT_APP_ID (with its password or managed identity); only tests may run it without authentication');
   }
   const bb = await import('botbuilder');
+  const restoreConsole = routeConsole(log);
   const settings = {
     MicrosoftAppId: appId,
     MicrosoftAppPassword: config.MICROSOFT_APP_PASSWORD,
@@ -203,8 +207,12 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   }
 
   app.post('/api/messages', async (req, reply) => {
-    const body = req.body as Record<string, unknown> | null;
-    if (!body || typeof body !== 'object' || typeof body.type !== 'string') return reply.code(400).send({ error: 'not a Bot Framework activity' });
+    const body = req.body as Record<string, unknown>;
+    if (!isWellFormedActivity(body)) {
+      opts.onMalformed?.();
+      log.warn('teams: malformed activity acknowledged and ignored');
+      return reply.code(200).send('');
+    }
     let started = false;
     let failure: unknown;
     const res = { statusCode: 200, body: undefined as unknown };
@@ -284,6 +292,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     deliverCheckin,
     async stop() {
       core.outbound.delete('teams');
+      restoreConsole();
     },
   };
 }

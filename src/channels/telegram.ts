@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Bot, GrammyError, webhookCallback, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Core } from '../app.js';
+import { sameSecret } from '../checkins/auth.js';
 import type { Checkins } from '../checkins/port.js';
 import { CLOSED_STATES } from '../conversation/machine.js';
 import type { TurnResult } from '../conversation/runner.js';
@@ -14,6 +15,7 @@ import { memoryChatRecords, redisChatRecords } from './telegram-record.js';
 import { commandMenu } from './telegram-render.js';
 import { ChatLanes, DEFAULT_PACE, retryAfter, type Pace } from './telegram-send.js';
 import { createSpeaker } from './telegram-speaker.js';
+import { isWellFormedUpdate } from './telegram-update.js';
 
 /**
  * The Telegram channel on grammY: platform update → neutral input → runner → prompts as Telegram messages.
@@ -59,6 +61,8 @@ export interface TelegramChannelOptions {
   botInfo?: UserFromGetMe;
   /** Per-chat pacing (default ~1 message per second, bursts of 3). */
   pace?: Pace;
+  /** Counts a webhook request that was not a well-formed update (acknowledged and ignored). */
+  onMalformed?: () => void;
 }
 
 export interface TelegramChannel {
@@ -188,6 +192,12 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   if (mode === 'webhook') {
     const handle = webhookCallback(bot, 'fastify', { secretToken: opts.secret, onTimeout: 'throw', timeoutMilliseconds: WEBHOOK_TIMEOUT_MS });
     opts.app!.post('/telegram', async (req, reply) => {
+      // After the secret check (a request without it is grammY's 401): malformed is acknowledged, never redelivered.
+      if (sameSecret(req.headers['x-telegram-bot-api-secret-token'], opts.secret!) && !isWellFormedUpdate(req.body)) {
+        opts.onMalformed?.();
+        log.warn('telegram: malformed update acknowledged and ignored');
+        return reply.code(200).send({ ok: true });
+      }
       try {
         await handle(req, reply);
       } catch (err) {

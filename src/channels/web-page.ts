@@ -1,5 +1,6 @@
 import type { Button, Contact, Prompt } from '../conversation/types.js';
 import { decodeButton } from '../conversation/input.js';
+import { MAX_TYPED_CHARS } from '../conversation/limits.js';
 import type { Locale } from '../survey/schema.js';
 import { ASSETS } from './web-assets.js';
 
@@ -147,8 +148,8 @@ export function conversationPage(view: ConversationView): string {
   }
   if (view.typed) {
     const field = view.typed === 'text'
-      ? `<label for="t">${escapeHtml(view.texts.typedTextLabel)}</label>\n<textarea id="t" name="text" maxlength="4000" aria-describedby="q"></textarea>`
-      : `<label for="t">${escapeHtml(view.texts.typedLabel)}</label>\n<input type="text" id="t" name="text" maxlength="4000" autocomplete="off" enterkeyhint="send" aria-describedby="q">`;
+      ? `<label for="t">${escapeHtml(view.texts.typedTextLabel)}</label>\n<textarea id="t" name="text" maxlength="${MAX_TYPED_CHARS}" aria-describedby="q"></textarea>`
+      : `<label for="t">${escapeHtml(view.texts.typedLabel)}</label>\n<input type="text" id="t" name="text" maxlength="${MAX_TYPED_CHARS}" autocomplete="off" enterkeyhint="send" aria-describedby="q">`;
     parts.push(`${formStart(view.action, view.guard, ' class="typed"')}\n${field}\n<button type="submit">${escapeHtml(view.texts.send)}</button>\n</form>`);
   }
   const footer = view.nav

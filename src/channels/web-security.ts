@@ -77,6 +77,9 @@ export function sameOrigin(req: FastifyRequest, publicOrigin?: string): boolean 
 /** No third-party anything: styles and the one script come from this server; nothing may frame the page. */
 export const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** A questionnaire needs no device feature: camera, microphone, location, payment and the rest are off for the page and anything in it. */
+export const PERMISSIONS = 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), midi=(), display-capture=()';
+
 /** Headers of every web chat page. The invite token is in the URL: no referrer leaves this origin (`same-origin`, not `no-referrer`: that would make
  * browsers send `Origin: null` on our own forms) and nothing is cached. */
 export function pageHeaders(reply: FastifyReply): FastifyReply {
@@ -86,6 +89,7 @@ export function pageHeaders(reply: FastifyReply): FastifyReply {
     .header('referrer-policy', 'same-origin')
     .header('x-frame-options', 'DENY')
     .header('cross-origin-opener-policy', 'same-origin')
+    .header('permissions-policy', PERMISSIONS)
     .header('x-robots-tag', 'noindex, nofollow')
     .header('cache-control', 'no-store');
 }

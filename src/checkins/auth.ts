@@ -9,6 +9,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  */
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
+/** Two secrets compared in constant time whatever their lengths (as digests): for shared secrets in headers. */
+export const sameSecret = (given: unknown, secret: string): boolean => typeof given === 'string' && timingSafeEqual(digest(given), digest(secret));
+
 export type Authenticate = (authorization: string | undefined) => string | null;
 
 export function createAuthenticator(tokens: readonly string[]): Authenticate {

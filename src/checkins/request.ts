@@ -12,6 +12,8 @@ const opaque = (max: number, what: string) =>
     .regex(/^[^\p{Cc}]+$/u, `${what} must not contain control characters`);
 
 export const MAX_EXPIRES_IN_HOURS = 24 * 90;
+/** A check-in may be planned up to a year ahead (milestones come months apart): its keys' TTLs follow from it. */
+export const MAX_SEND_AHEAD_DAYS = 365;
 
 export const CheckinBody = z
   .object({
@@ -35,7 +37,10 @@ export const CheckinBody = z
       .optional(),
     idempotencyKey: z.string({ error: 'idempotencyKey must be a string' }).regex(/^[\x21-\x7E]{1,128}$/, 'idempotencyKey must be 1–128 printable ASCII characters without spaces').optional(),
     respondentRef: opaque(64, 'respondentRef').optional(),
-    sendAt: z.iso.datetime({ offset: true, error: 'sendAt must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z' }).optional(),
+    sendAt: z.iso
+      .datetime({ offset: true, error: 'sendAt must be an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z' })
+      .refine((at) => Date.parse(at) <= Date.now() + MAX_SEND_AHEAD_DAYS * 24 * 3600_000, `sendAt must be at most ${MAX_SEND_AHEAD_DAYS} days ahead`)
+      .optional(),
   }, { error: 'the body must be a JSON object' })
   .strict();
 

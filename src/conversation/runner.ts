@@ -6,6 +6,7 @@ import type { SessionStore, Stored } from '../sessions/store.js';
 import type { Bank } from '../survey/load.js';
 import type { LoadedFlow, Locale } from '../survey/schema.js';
 import type { Engine } from './engine.js';
+import { tooLong, MAX_TYPED_CHARS } from './limits.js';
 import { SETTLED_STATES } from './machine.js';
 import type { EngineEvent, Input, Prompt, Snapshot, StepResult } from './types.js';
 
@@ -196,9 +197,18 @@ export function createRunner(deps: RunnerDeps): Runner {
     return { kind: 'message', text: lines.join('\n') };
   }
 
+  /** Text over the limit is not read at all (not even by the safety check): a kind word, and nothing changes. */
+  async function refuseLong(key: string): Promise<TurnResult> {
+    const snap = (await store.load(key))?.state.snap;
+    const t = deps.texts.t(snap?.context.lng ?? 'nl');
+    const text = t('tooLong', { max: MAX_TYPED_CHARS, context: snap?.context.checkin.ageBand ?? undefined });
+    return { prompts: [{ kind: 'notice', text }], events: [], duplicate: false, state: snap };
+  }
+
   async function handle(turn: Turn): Promise<TurnResult> {
     const at = now();
     try {
+      if (turn.input.kind === 'text' && tooLong(turn.input.text)) return await refuseLong(turn.key);
       // Claim and first load in one round trip; a turn without an update id (a timer) only loads.
       const { first: claimed, stored } = turn.updateId ? await store.claim(turn.key, turn.updateId) : { first: true, stored: await store.load(turn.key) };
       let loaded = stored;

@@ -29,9 +29,6 @@ export interface LaneCounts {
 /** Per lane; then the dead letters, and how many endpoints answered 410 Gone (nothing goes to them until replay). */
 export type Counts = Record<Lane, LaneCounts> & { dead: number; goneEndpoints: number };
 
-/** A finished job leaves Redis after an hour; the ledger keeps the id (for dedupe and "/antwoorden") for 30 days. */
-const COMPLETED_AGE_SECONDS = 60 * 60;
-
 const LANE_NAMES = Object.keys(LANES) as Lane[];
 
 /**
@@ -84,7 +81,10 @@ export class QueueDelivery implements Delivery {
       jobId: id,
       attempts: this.delays.length + 1,
       backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: { age: COMPLETED_AGE_SECONDS },
+      // A delivered document (answers, free text, caseRef) leaves Redis the moment its delivery is recorded, whatever
+      // the traffic on the lane (an age-based removal only runs when another job completes); the ledger keeps the id
+      // and state, for dedupe and "/antwoorden", without the answers.
+      removeOnComplete: true,
       removeOnFail: { age: KEEP_SECONDS },
     };
   }
@@ -97,7 +97,7 @@ export class QueueDelivery implements Delivery {
   async forget(pseudonym: string): Promise<{ removed: number; alreadySent: number }> {
     const entries = await this.ledger.entries(pseudonym);
     const unsent = entries.filter((e) => e.state !== 'delivered');
-    // A delivered job keeps its document in Redis for an hour (COMPLETED_AGE_SECONDS): "/wis" takes it at once.
+    // Delivered jobs are gone already; waiting, delayed and failed ones go now.
     for (const e of entries) {
       if (e.state !== 'dead') await this.queues[laneOf(e)].remove(e.id);
     }

@@ -10,7 +10,7 @@ import { createCheckinsFor, type CheckinsWiring } from '../checkins/index.js';
 import type { Config } from '../config.js';
 import { QueueDelivery } from '../delivery/queue.js';
 import { createMetrics, type Metrics } from '../metrics.js';
-import { registerMetrics } from './metrics.js';
+import { createOpsServer } from './ops.js';
 import { createServer } from './server.js';
 
 /**
@@ -20,12 +20,16 @@ import { createServer } from './server.js';
 export interface Bot {
   core: Core;
   app: FastifyInstance;
+  /** The operations listener (`OPS_PORT`): /healthz, /readyz, /metrics. */
+  ops: FastifyInstance;
   wiring: CheckinsWiring;
   metrics: Metrics;
   telegram?: TelegramChannel;
   teams?: TeamsChannel;
-  /** Listens on PORT/HOST (PORT 0: a free port) and registers the Telegram webhook; returns the base URL. */
+  /** Listens on PORT/HOST and OPS_PORT/OPS_HOST (0: a free port) and registers the Telegram webhook; returns the public base URL. */
   listen(): Promise<string>;
+  /** The operations listener's base URL, once listening. */
+  opsUrl(): string;
   /**
    * SIGTERM: new requests get 503 at once (the server keeps listening, so callers get an answer they retry rather
    * than a refused connection), requests in flight (turns) finish, then the server, channels, queues (running
@@ -41,6 +45,8 @@ export interface BotOptions {
   envFile?: string;
 }
 
+const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
 export async function createBot(config: Config, log: Logger, opts: BotOptions = {}): Promise<Bot> {
   let wiring: CheckinsWiring | undefined;
   const core = await createCore(config, log, { onEvents: async (key, events, state) => wiring?.onEvents(key, events, state) });
@@ -51,34 +57,43 @@ export async function createBot(config: Config, log: Logger, opts: BotOptions = 
   core.redis?.on('error', () => metrics.redisError('core'));
   delivery?.observe({ attempt: metrics.deliveryAttempt, error: () => metrics.redisError('delivery') });
 
-  const app = createServer({
+  const app = createServer({ trustProxy: config.TRUST_PROXY, hsts: config.PUBLIC_URL?.startsWith('https:') });
+  const redis = core.redis;
+  const ops = createOpsServer({
+    // Each dependency as it is: without Redis there is nothing to ping, and the probe says so instead of "redis: true".
     ready: {
-      redis: async () => !core.redis || (await core.redis.ping()) === 'PONG',
+      ...(redis ? { redis: async () => (await redis.ping()) === 'PONG' } : {}),
       queues: async () => (delivery?.running() ?? true) && (core.timers.running?.() ?? true),
       flows: async () => core.bank.flows.size > 0,
     },
+    facts: { storage: redis ? 'redis' : 'memory' },
+    draining: () => app.draining(),
+    registry: metrics.registry,
   });
-  registerMetrics(app, metrics.registry);
   wiring.registerRoutes(app);
   createWebChannel({ core, app, checkins: wiring.checkins, limiter: wiring.limiter });
   const telegram = config.TELEGRAM_BOT_TOKEN
-    ? createTelegramChannel({ core, app, checkins: wiring.checkins, token: config.TELEGRAM_BOT_TOKEN, secret: config.TELEGRAM_WEBHOOK_SECRET, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ...(opts.telegramPace ? { pace: opts.telegramPace } : {}) })
+    ? createTelegramChannel({ core, app, checkins: wiring.checkins, token: config.TELEGRAM_BOT_TOKEN, secret: config.TELEGRAM_WEBHOOK_SECRET, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, onMalformed: () => metrics.malformed('telegram'), ...(opts.telegramPace ? { pace: opts.telegramPace } : {}) })
     : undefined;
-  const teams = teamsEnabled(config) ? await createTeamsChannel({ core, app, checkins: wiring.checkins }) : undefined;
+  const teams = teamsEnabled(config) ? await createTeamsChannel({ core, app, checkins: wiring.checkins, onMalformed: () => metrics.malformed('teams') }) : undefined;
 
   return {
-    core, app, wiring, metrics, telegram, teams,
+    core, app, ops, wiring, metrics, telegram, teams,
     async listen() {
+      await ops.listen({ port: config.OPS_PORT, host: config.OPS_HOST });
       await app.listen({ port: config.PORT, host: config.HOST });
       await telegram?.start();
       const { port } = app.server.address() as AddressInfo;
-      log.info({ port, telegram: telegram?.mode ?? 'off', teams: Boolean(teams), envFile: opts.envFile ?? 'none' }, 'feedbackbot is listening');
-      return `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+      const opsPort = (ops.server.address() as AddressInfo).port;
+      log.info({ port, opsPort, telegram: telegram?.mode ?? 'off', teams: Boolean(teams), envFile: opts.envFile ?? 'none' }, 'feedbackbot is listening');
+      return urlOf(config.HOST, port);
     },
+    opsUrl: () => urlOf(config.OPS_HOST, (ops.server.address() as AddressInfo).port),
     async shutdown() {
       log.info('shutting down: refusing new requests, finishing those in flight');
       await app.drain();
       await app.close();
+      await ops.close();
       await telegram?.stop();
       await teams?.stop();
       await wiring.close();

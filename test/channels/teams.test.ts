@@ -158,12 +158,16 @@ describe('Teams channel: old cards and odd input', () => {
     expect(textOf(sentTo(h, user)[0])).toBe('Er ging even iets mis aan mijn kant. Probeer het zo opnieuw.');
   });
 
-  it('answers broken bodies with 400 and touches nothing', async () => {
+  it('answers broken JSON with 400, a malformed activity with 200 (ignored, so the Connector does not retry it), and touches nothing', async () => {
+    const keys = await h.core.redis!.dbsize();
     const res = await fetch(`${h.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":' });
     expect(res.status).toBe(400);
-    const noType = await fetch(`${h.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"hoi"}' });
-    expect(noType.status).toBe(400);
+    for (const junk of ['{"text":"hoi"}', 'null', '[1,2]', '{"type":"message","text":7}', '{"type":"message","from":{"id":1},"conversation":{"id":"x"}}', '{"type":"message"}']) {
+      const r = await fetch(`${h.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: junk });
+      expect(r.status, junk).toBe(200);
+    }
     expect(h.connector.requests).toEqual([]);
+    expect(await h.core.redis!.dbsize()).toBe(keys);
   });
 });
 

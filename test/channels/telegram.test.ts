@@ -75,6 +75,22 @@ describe('Telegram webhook: forged calls and registration', () => {
     expect((await h.post('{"update_id": 1, "message": ')).status).toBe(400);
     expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
+
+  it('acknowledges malformed updates with 200 and ignores them (a 5xx would be redelivered for a day); a wrong secret still gets 401', async () => {
+    const keys = await h.core.redis!.dbsize();
+    const calls = h.api.calls.length;
+    const from = { id: 7_100_001, is_bot: false, first_name: 'M' };
+    const chat = { id: 7_100_001, type: 'private' };
+    for (const junk of [
+      'null', '[]', '"x"', '{}', '{"update_id":"1"}',
+      JSON.stringify({ update_id: 71, message: { message_id: 1, date: 0, chat, from: { ...from, language_code: 7 }, text: 'hallo' } }),
+      JSON.stringify({ update_id: 72, message: { message_id: 1, date: 0, chat, from, text: { bold: true } } }),
+      JSON.stringify({ update_id: 73, callback_query: { id: 5, from, data: 'x' } }),
+    ]) expect((await h.post(junk)).status, junk).toBe(200);
+    expect((await h.post('null', 'wrong-secret_0123456789')).status).toBe(401);
+    expect(await h.core.redis!.dbsize()).toBe(keys);
+    expect(h.api.calls.length).toBe(calls);
+  });
 });
 
 describe('Telegram: full check-ins', () => {
@@ -299,18 +315,21 @@ describe('Telegram: robustness', () => {
     expect(await h.core.redis!.dbsize()).toBe(keys);
   });
 
-  it('takes a 10,000-character message (keeps the first 4,000) and splits texts over 4,096 characters', async () => {
+  it('refuses a message over 2,000 characters kindly and unchanged, takes one of 2,000, and splits texts over 4,096 characters', async () => {
     const { u, checkinId } = await opened('child-checkin', { ageBand: 'teen' });
     for (const v of ['st', 'a:2', 'a:2', 'a:2', 'a:8']) await u.press(v);
     const long = `${'lang verhaal '.repeat(769)}einde`.slice(0, 10_000);
     expect(long).toHaveLength(10_000);
+    const key = `tg:${h.core.pseudonymise('telegram', u.id)}`;
+    const rev = (await h.core.store.load(key))!.rev;
     const before = u.messages().length;
     expect((await u.say(long)).status).toBe(200);
-    expect(u.texts(before)[0]).toContain('Ik hou de eerste 4000 tekens bij');
+    expect(u.texts(before)).toEqual(['Dat bericht is te lang voor mij: ik kan maximaal 2000 tekens lezen. Maak je het wat korter en stuur je het opnieuw? Er is nog niets bewaard.']);
+    expect((await h.core.store.load(key))!.rev).toBe(rev); // nothing saved, nothing changed
+    expect((await u.say(long.slice(0, 2000))).status).toBe(200);
     await u.say('verstuur');
-    expect(String(responseOf(checkinId).answers.find((a) => a.item === 'c_message')!.value)).toHaveLength(4000);
+    expect(String(responseOf(checkinId).answers.find((a) => a.item === 'c_message')!.value)).toBe(long.slice(0, 2000).trim());
 
-    const key = `tg:${h.core.pseudonymise('telegram', u.id)}`;
     const at = u.messages().length;
     await h.core.outbound.get('tg')!.send(key, [{ kind: 'message', text: long }]);
     const parts = u.texts(at);

@@ -2,12 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { createCore, type Core } from '../../src/app.js';
 import { createWebChannel, type WebChannelOptions } from '../../src/channels/web.js';
 import { createCheckinsFor, type CheckinsWiring } from '../../src/checkins/index.js';
 import { loadConfig } from '../../src/config.js';
-import { createServer } from '../../src/http/server.js';
+import { createServer, type ServerOptions } from '../../src/http/server.js';
 import type { AgeBand, Locale } from '../../src/survey/schema.js';
 import { redisUrl } from '../support/redis.js';
 
@@ -18,6 +19,7 @@ import { redisUrl } from '../support/redis.js';
  */
 export interface WebHarness {
   core: Core;
+  app: FastifyInstance;
   wiring: CheckinsWiring;
   base: string;
   dataDir: string;
@@ -30,7 +32,7 @@ export interface WebHarness {
 /** Web links in invites carry PUBLIC_URL; tests reach the same path on the server's real port. */
 const PUBLIC_URL = 'https://feedback.example';
 
-export async function startWeb(opts: { redisDb?: number; limits?: WebChannelOptions['limits'] } = {}): Promise<WebHarness> {
+export async function startWeb(opts: { redisDb?: number; limits?: WebChannelOptions['limits']; trustProxy?: ServerOptions['trustProxy'] } = {}): Promise<WebHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fb-web-'));
   const config = loadConfig({
     NODE_ENV: 'test', DATA_DIR: dataDir, PSEUDONYM_KEY: 'w'.repeat(32), PUBLIC_URL,
@@ -39,13 +41,13 @@ export async function startWeb(opts: { redisDb?: number; limits?: WebChannelOpti
   let wiring: CheckinsWiring | undefined;
   const core = await createCore(config, pino({ level: 'silent' }), { onEvents: (k, e, s) => wiring!.onEvents(k, e, s) });
   wiring = createCheckinsFor(core);
-  const app = createServer();
+  const app = createServer({ trustProxy: opts.trustProxy });
   createWebChannel({ core, app, checkins: wiring.checkins, limits: opts.limits, limiter: wiring.limiter });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const local = (link: string) => `${base}${new URL(link).pathname}`;
   return {
-    core, wiring, base, dataDir, local,
+    core, app, wiring, base, dataDir, local,
     async invite({ flow = 'child-checkin', ageBand = 'young', locale = 'nl' } = {}) {
       const role = core.bank.flows.get(flow)!.audience.role;
       const { checkin } = await wiring!.checkins.create({ flow, caseRef: 'WEB-TEST', respondent: { role, ...(role === 'child' ? { ageBand } : {}) }, locale }, 'test');

@@ -45,6 +45,7 @@ describe('web chat pages', () => {
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(page.headers.get('referrer-policy')).toBe('same-origin');
     expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('permissions-policy')).toMatch(/^camera=\(\), microphone=\(\), geolocation=\(\)/);
     expect(page.html).toContain('<html lang="nl">');
     expect(page.html).not.toMatch(/<script>|style="|https?:\/\//); // no inline code, nothing third-party
     expect(cookieLine(page, '__Host-fbw')).toBeUndefined();

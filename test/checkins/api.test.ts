@@ -93,6 +93,12 @@ describe('validation', () => {
     expect((await call('POST', '/v1/checkins', { body: { ...parent, flow: 'child-checkin', respondent: { role: 'child', ageBand: 'young' } } })).status).toBe(201);
   });
 
+  it('refuses a sendAt more than a year ahead (year 9999 would give its keys TTLs of millennia)', async () => {
+    expect(await invalid({ ...parent, sendAt: '9999-12-31T00:00:00Z' })).toEqual({ sendAt: 'sendAt must be at most 365 days ahead' });
+    expect(await invalid({ ...parent, sendAt: new Date(Date.now() + 366 * 86400_000).toISOString() })).toEqual({ sendAt: 'sendAt must be at most 365 days ahead' });
+    expect((await call('POST', '/v1/checkins', { body: { ...parent, sendAt: new Date(Date.now() + 364 * 86400_000).toISOString() } })).status).toBe(201);
+  });
+
   it('answers broken JSON, a non-object body and a missing body with the same JSON shape', async () => {
     expect(await invalid(undefined)).toEqual({ body: 'the body must be a JSON object' });
     expect(await invalid([parent])).toEqual({ body: 'the body must be a JSON object' });

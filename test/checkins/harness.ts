@@ -77,7 +77,7 @@ export async function startHarness(): Promise<Harness> {
   let wiring: CheckinsWiring | undefined;
   const core = await createCore(config, pino({ level: 'silent' }), { onEvents: (k, e, s) => wiring!.onEvents(k, e, s) });
   wiring = createCheckinsFor(core);
-  const app = createServer();
+  const app = createServer({ trustProxy: ['loopback'] }); // the test client stands in for a reverse proxy on loopback
   if (!wiring.registerRoutes(app)) throw new Error('routes were not registered');
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

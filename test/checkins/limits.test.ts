@@ -33,7 +33,7 @@ beforeAll(async () => {
     botUsername: BOT, publicUrl: 'http://127.0.0.1:3000/',
     redeemLimits: { limiter, perConversation: { limit: 3, windowSeconds: 60 }, perIp: { limit: 5, windowSeconds: 60 } },
   });
-  app = createServer();
+  app = createServer({ trustProxy: ['loopback'] }); // the test client stands in for a reverse proxy on loopback
   registerCheckinRoutes(app, { checkins, tokens: [token], rateLimit: { limiter, perIp: { limit: 4, windowSeconds: 60 }, perClient: { limit: 6, windowSeconds: 60 } } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -87,7 +87,7 @@ describe('API rate limits', () => {
 
   it('per client: a token is limited whatever IPs it comes from', async () => {
     const own = apiToken();
-    const scoped = createServer();
+    const scoped = createServer({ trustProxy: ['loopback'] });
     const limiter = createRateLimiter({ redis, prefix: `t-${randomUUID()}` });
     registerCheckinRoutes(scoped, { checkins, tokens: [own], rateLimit: { limiter, perIp: { limit: 100, windowSeconds: 60 }, perClient: { limit: 3, windowSeconds: 60 } } });
     await scoped.listen({ port: 0, host: '127.0.0.1' });
@@ -98,6 +98,23 @@ describe('API rate limits', () => {
       expect(statuses).toEqual([201, 201, 201, 429]);
     } finally {
       await scoped.close();
+    }
+  });
+});
+
+describe('TRUST_PROXY off (the default): X-Forwarded-For from the peer is not believed', () => {
+  it('a client changing the header at every request does not dodge the per-IP limit', async () => {
+    const untrusted = createServer();
+    const limiter = createRateLimiter({ redis, prefix: `t-${randomUUID()}` });
+    registerCheckinRoutes(untrusted, { checkins, tokens: [token], rateLimit: { limiter, perIp: { limit: 4, windowSeconds: 60 }, perClient: { limit: 100, windowSeconds: 60 } } });
+    await untrusted.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const url = `http://127.0.0.1:${(untrusted.server.address() as AddressInfo).port}`;
+      const statuses = [];
+      for (let i = 0; i < 6; i++) statuses.push((await client(url, { token, ip: randomIp() })('POST', '/v1/checkins', { body })).status);
+      expect(statuses).toEqual([201, 201, 201, 201, 429, 429]);
+    } finally {
+      await untrusted.close();
     }
   });
 });

@@ -30,7 +30,7 @@ beforeAll(async () => {
   gate = await startGate(api.apiRoot);
   receiver = await startReceiver();
   env = {
-    NODE_ENV: 'production', PSEUDONYM_KEY: 'p'.repeat(40), REDIS_URL: redisUrl(9), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info',
+    NODE_ENV: 'production', PSEUDONYM_KEY: 'p'.repeat(40), REDIS_URL: redisUrl(9), PORT: '0', OPS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'fb-built-')), TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: gate.apiRoot,
     TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, PUBLIC_URL: 'http://127.0.0.1:8443/', CHECKIN_API_TOKENS: API_TOKEN,
     RESPONSES_WEBHOOK_URL: receiver.url, RESPONSES_WEBHOOK_SECRET: RESPONSES_SECRET,
@@ -62,15 +62,20 @@ describe('the built server (node dist/main.js)', () => {
 
   let first: BotProcess;
   let base: string;
+  let ops: string;
 
-  it('starts from dist/ with flows and locales found, and is healthy and ready', async () => {
+  it('starts from dist/ with flows and locales found, and is healthy and ready; operations only on OPS_PORT', async () => {
     first = start();
     base = await first.base;
+    ops = await first.ops;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${base}/readyz`);
+    expect((await fetch(`${ops}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    const ready = await fetch(`${ops}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ok: true, checks: { redis: true, queues: true, flows: true } });
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(await ready.json()).toEqual({ ok: true, storage: 'redis', checks: { redis: true, queues: true, flows: true } });
+    const metrics = await (await fetch(`${ops}/metrics`)).text();
     expect(metrics).toContain('# TYPE feedbackbot_turns_total counter');
     expect(metrics).toContain('nodejs_eventloop_lag_seconds');
     expect(first.logs.find((l) => l.msg === 'feedbackbot is listening')).toMatchObject({ telegram: 'webhook' });
@@ -82,8 +87,8 @@ describe('the built server (node dist/main.js)', () => {
     const { id: checkinId, token } = await createCheckin(base, parentFull);
     expect((await person.start(token)).status).toBe(200);
     for (let i = 0; i < 8; i++) expect(await person.answer()).toBe(200);
-    expect(await metric(base, 'feedbackbot_turns_total{channel="tg",input="button",outcome="ok"}')).toBe(8);
-    expect(await metric(base, 'feedbackbot_answers_total{flow="parent-full",item="p_heard"}')).toBe(1);
+    expect(await metric(ops, 'feedbackbot_turns_total{channel="tg",input="button",outcome="ok"}')).toBe(8);
+    expect(await metric(ops, 'feedbackbot_answers_total{flow="parent-full",item="p_heard"}')).toBe(1);
 
     // The bot's answer to the 9th tap is held at the Bot API: the turn is saved, the webhook still open.
     gate.close(['editMessageText', 'sendMessage']);
@@ -93,7 +98,7 @@ describe('the built server (node dist/main.js)', () => {
     await first.logged('shutting down: refusing new requests, finishing those in flight');
     const late = await postUpdate(urls[0]!, textMessage('hallo', { from: { id: 5_100_002, is_bot: false, first_name: 'Bo' } }), WEBHOOK_SECRET);
     expect(late.status).toBe(503);
-    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    expect((await fetch(`${ops}/readyz`)).status).toBe(503);
     expect(first.child.exitCode).toBeNull();
     gate.open();
     expect(await inFlight).toBe(200);

@@ -35,6 +35,7 @@ const sink = new Writable({
 });
 let bot: Bot;
 let base: string;
+let ops: string;
 let api: FakeBotApi;
 let connector: FakeConnector;
 let receiver: Receiver;
@@ -48,7 +49,7 @@ beforeAll(async () => {
   // are the response's alone.
   receiver = await startReceiver((doc) => (doc.type === 'respondent.erased' ? { status: 204 } : { status: 500, body: `internal error for ${CANARY}` }));
   const config = loadConfig({
-    NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'trace', REDIS_URL: redisUrl(7), PSEUDONYM_KEY: 'c'.repeat(40),
+    NODE_ENV: 'test', PORT: '0', OPS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'trace', REDIS_URL: redisUrl(7), PSEUDONYM_KEY: 'c'.repeat(40),
     DATA_DIR: mkdtempSync(join(tmpdir(), 'fb-canary-')), PUBLIC_URL: 'http://127.0.0.1/',
     TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, TELEGRAM_BOT_USERNAME: 'feedback_test_bot',
     TEAMS_ALLOW_UNAUTHENTICATED: 'true', RESPONSES_WEBHOOK_URL: receiver.url, RESPONSES_WEBHOOK_SECRET: RESPONSES_SECRET, DELIVERY_RETRY_DELAYS_MS: '10,10',
@@ -56,6 +57,7 @@ beforeAll(async () => {
   });
   bot = await createBot(config, createLogger({ level: 'trace', destination: sink }));
   base = await bot.listen();
+  ops = bot.opsUrl();
 });
 
 afterAll(async () => {
@@ -150,7 +152,7 @@ describe('log canary', () => {
 
 describe('metrics after the canary run', () => {
   it('counted turns, answers, safety signals and failed deliveries, with labels that carry no personal data', async () => {
-    const res = await fetch(`${base}/metrics`);
+    const res = await fetch(`${ops}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
@@ -170,9 +172,9 @@ describe('metrics after the canary run', () => {
   });
 
   it('counts Redis connection errors', async () => {
-    const before = Number(/^feedbackbot_redis_errors_total\{source="core"\} (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
+    const before = Number(/^feedbackbot_redis_errors_total\{source="core"\} (\d+)$/m.exec(await (await fetch(`${ops}/metrics`)).text())?.[1] ?? 0);
     bot.core.redis!.emit('error', new Error('read ECONNRESET'));
-    const after = await (await fetch(`${base}/metrics`)).text();
+    const after = await (await fetch(`${ops}/metrics`)).text();
     expect(after).toContain(`feedbackbot_redis_errors_total{source="core"} ${before + 1}`);
   });
 });

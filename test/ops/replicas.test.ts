@@ -26,6 +26,7 @@ let api: FakeBotApi;
 let receiver: Receiver;
 const bots: BotProcess[] = [];
 let bases: string[];
+let opsBases: string[];
 
 beforeAll(async () => {
   const image = await buildImage();
@@ -33,13 +34,14 @@ beforeAll(async () => {
   api = await startFakeBotApi();
   receiver = await startReceiver();
   const env = {
-    NODE_ENV: 'test', PSEUDONYM_KEY: 'r'.repeat(40), REDIS_URL: redisUrl(DB), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info',
+    NODE_ENV: 'test', PSEUDONYM_KEY: 'r'.repeat(40), REDIS_URL: redisUrl(DB), PORT: '0', OPS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'fb-replicas-')), TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot,
     TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, PUBLIC_URL: 'http://127.0.0.1:8443/', CHECKIN_API_TOKENS: API_TOKEN,
     RESPONSES_WEBHOOK_URL: receiver.url, RESPONSES_WEBHOOK_SECRET: RESPONSES_SECRET, TIMER_SCALE,
   };
   bots.push(startBotProcess(image, env), startBotProcess(image, env));
   bases = await Promise.all(bots.map((b) => b.base));
+  opsBases = await Promise.all(bots.map((b) => b.ops));
 }, 180_000);
 
 afterAll(async () => {
@@ -48,7 +50,7 @@ afterAll(async () => {
   await Promise.all([api?.close(), receiver?.close()]);
 });
 
-const sum = async (series: string) => (await Promise.all(bases.map((b) => metric(b, series)))).reduce((a, b) => a + b, 0);
+const sum = async (series: string) => (await Promise.all(opsBases.map((b) => metric(b, series)))).reduce((a, b) => a + b, 0);
 
 /** Walks parent-full alternating replicas; every third turn the same update goes to both, every fifth tap is doubled across them. */
 async function walk(person: TgPerson): Promise<number> {
@@ -74,7 +76,7 @@ async function walk(person: TgPerson): Promise<number> {
 
 describe('two replicas on one Redis, no load balancer', () => {
   it('both are ready with their queue workers running', async () => {
-    for (const base of bases) expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ ok: true, checks: { redis: true, queues: true, flows: true } });
+    for (const ops of opsBases) expect(await (await fetch(`${ops}/readyz`)).json()).toEqual({ ok: true, storage: 'redis', checks: { redis: true, queues: true, flows: true } });
   });
 
   it('carry several chats through parent-full without loss or duplication, and share reminders and deliveries', async () => {
@@ -108,7 +110,7 @@ describe('two replicas on one Redis, no load balancer', () => {
     expect(reminded()).toHaveLength(1);
 
     // Both replicas took turns; each update that reached both was applied once and acknowledged as a duplicate once.
-    for (const base of bases) expect(await metric(base, 'feedbackbot_turns_total{channel="tg",input="button",outcome="ok"}')).toBeGreaterThan(0);
+    for (const ops of opsBases) expect(await metric(ops, 'feedbackbot_turns_total{channel="tg",input="button",outcome="ok"}')).toBeGreaterThan(0);
     expect(await sum('feedbackbot_turns_total{channel="tg",input="button",outcome="duplicate"}')).toBe(duplicates.reduce((a, b) => a + b, 0));
     expect(await sum('feedbackbot_completions_total{flow="parent-full"}')).toBe(CHATS);
     expect(await sum('feedbackbot_delivery_attempts_total{lane="response",result="delivered"}')).toBe(CHATS);

@@ -186,6 +186,8 @@ export interface BotProcess {
   stderr: string[];
   /** http://127.0.0.1:<port>, once it logged that it listens. */
   base: Promise<string>;
+  /** The operations listener (OPS_PORT): /readyz, /metrics. */
+  ops: Promise<string>;
   /** The exit code (null when killed by a signal). */
   exit: Promise<number | null>;
   /** Resolves once a line with this message was logged. */
@@ -211,14 +213,18 @@ export function startBotProcess(dir: string, env: Record<string, string>): BotPr
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  const base = logged('feedbackbot is listening').then(() => `http://127.0.0.1:${String(logs.find((l) => l.msg === 'feedbackbot is listening')!.port)}`);
-  base.catch(() => {}); // a process that is meant to refuse to start never listens; whoever awaits `base` still sees why
-  return { child, logs, stderr, base, exit, logged };
+  const listening = logged('feedbackbot is listening').then(() => logs.find((l) => l.msg === 'feedbackbot is listening')!);
+  const base = listening.then((l) => `http://127.0.0.1:${String(l.port)}`);
+  const ops = listening.then((l) => `http://127.0.0.1:${String(l.opsPort)}`);
+  // A process that is meant to refuse to start never listens; whoever awaits `base` or `ops` still sees why.
+  base.catch(() => {});
+  ops.catch(() => {});
+  return { child, logs, stderr, base, ops, exit, logged };
 }
 
-/** The value of one Prometheus series (0 when absent). */
-export async function metric(base: string, series: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+/** The value of one Prometheus series (0 when absent), from the operations listener at `ops`. */
+export async function metric(ops: string, series: string): Promise<number> {
+  const text = await (await fetch(`${ops}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
