@@ -205,6 +205,8 @@ export interface LoadResult {
   byItem: number[][];
   answered: number;
   presses: number;
+  /** Turns the bot answered 200 but never said (the chat got stuck until the respondent tapped /start). */
+  lost: number;
   seconds: number;
 }
 
@@ -228,7 +230,8 @@ function screen(u: TgUser): string {
  * loop (`startEveryMs`). Like Telegram, a 200 response that names a method is run by the fake (webhook reply),
  * and a press's round trip ends with that response: by then the bot has said everything the press causes.
  * A chat is finished when no button is left and its newest message is the thanks. The run either finishes or
- * fails saying, per chat, what it waited for, how long, and what the chat showed.
+ * fails saying, per chat, what it waited for, how long, and what the chat showed. A turn whose messages never
+ * came is counted in `lost` (see `next` below), so a bot that sometimes loses what it says still gets measured.
  */
 export async function runChats(opts: LoadOptions): Promise<LoadResult> {
   const { api, urls, thanks = 'Bedankt' } = opts;
@@ -244,7 +247,9 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
   const progress: Progress[] = [];
   const users: TgUser[] = [];
   let answered = 0;
+  let lost = 0;
   let aborted = false;
+  const finished = (u: TgUser) => !!u.messages().at(-1)?.text.includes(thanks);
   const t0 = performance.now();
   const step = (p: Progress, doing: string) => Object.assign(p, { doing, since: performance.now() });
   const report = (i: number) => {
@@ -267,7 +272,23 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
       step(p, 'waiting for the answer to /start');
       await u.start(token);
       let items = 0;
-      for (let code = nextTap(u); code && !aborted; code = nextTap(u)) {
+      /**
+       * What to press next. A chat that shows neither a button nor the thanks after a 200 lost the turn's
+       * messages (the bot saved the turn but could not say it): the respondent taps /start, which asks the open
+       * question again, and the loss is counted and told on stderr with the bot's complaints.
+       */
+      const next = async (): Promise<string | undefined> => {
+        const code = nextTap(u);
+        if (code || finished(u)) return code;
+        step(p, `waiting for the answer to a bare /start: nothing to press after press ${p.presses}`);
+        const shown = screen(u);
+        await u.start();
+        lost++;
+        await sleep(250);
+        console.error(JSON.stringify({ lostTurn: `chat ${i} after press ${p.presses}`, shown, botSays: opts.explain?.() ?? [] }));
+        return nextTap(u);
+      };
+      for (let code = await next(); code && !aborted; code = await next()) {
         if (opts.stopAfterItems !== undefined && items >= opts.stopAfterItems) return void step(p, 'left open on purpose');
         if (opts.thinkMs) {
           step(p, `reading before pressing "${code}"`);
@@ -290,7 +311,7 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
       throw await failure(`${report(i)}: ${(err as Error).message}`);
     }
     if (aborted) return;
-    if (!u.messages().at(-1)?.text.includes(thanks)) throw await failure(`${report(i)}: no button left to press, and the newest message is not the thanks`);
+    if (!finished(u)) throw await failure(`${report(i)}: no button left to press, and the newest message is not the thanks`);
     step(p, 'finished');
   }
 
@@ -327,7 +348,7 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
   } finally {
     clearTimeout(timer);
   }
-  return { latencies: latencies.sort((a, b) => a - b), byItem, answered, presses: latencies.length, seconds: (performance.now() - t0) / 1000 };
+  return { latencies: latencies.sort((a, b) => a - b), byItem, answered, presses: latencies.length, lost, seconds: (performance.now() - t0) / 1000 };
 }
 
 export { startFakeBotApi, type FakeBotApi };
