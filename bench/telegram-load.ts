@@ -207,6 +207,8 @@ export interface LoadResult {
   presses: number;
   /** Turns the bot answered 200 but never said (the chat got stuck until the respondent tapped /start). */
   lost: number;
+  /** Presses on a message the respondent had pressed before (its keyboard came back or stayed): the first few are told on stderr. */
+  repeats: number;
   seconds: number;
 }
 
@@ -248,6 +250,7 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
   const users: TgUser[] = [];
   let answered = 0;
   let lost = 0;
+  let repeats = 0;
   let aborted = false;
   const finished = (u: TgUser) => !!u.messages().at(-1)?.text.includes(thanks);
   const t0 = performance.now();
@@ -272,6 +275,7 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
       step(p, 'waiting for the answer to /start');
       await u.start(token);
       let items = 0;
+      const pressed = new Set<number>();
       /**
        * What to press next. A chat that shows neither a button nor the thanks after a 200 lost the turn's
        * messages (the bot saved the turn but could not say it): the respondent taps /start, which asks the open
@@ -295,6 +299,12 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
           await sleep(opts.thinkMs);
         }
         step(p, `waiting for the webhook's answer to pressing "${code}" (press ${p.presses + 1})`);
+        const target = u.keyboardMessage()!.message_id;
+        if (pressed.has(target)) {
+          repeats++;
+          if (repeats <= 3) console.error(JSON.stringify({ pressedAgain: `chat ${i}, press ${p.presses + 1} ("${code}") on message #${target}, pressed before`, shown: screen(u) }));
+        }
+        pressed.add(target);
         const started = performance.now();
         await u.press(code);
         const ms = performance.now() - started;
@@ -348,7 +358,7 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
   } finally {
     clearTimeout(timer);
   }
-  return { latencies: latencies.sort((a, b) => a - b), byItem, answered, presses: latencies.length, lost, seconds: (performance.now() - t0) / 1000 };
+  return { latencies: latencies.sort((a, b) => a - b), byItem, answered, presses: latencies.length, lost, repeats, seconds: (performance.now() - t0) / 1000 };
 }
 
 export { startFakeBotApi, type FakeBotApi };
