@@ -102,7 +102,7 @@ try {
       };
       results.set(`${s.name}/${run.name}`, figures);
       console.log(JSON.stringify({
-        figure: 'peer_run', bot: s.name, run: run.name, ...run.opts, presses: r.presses, answered: r.answered, lostTurns: r.lost, pressedAgain: r.repeats, seconds: round(r.seconds),
+        figure: 'peer_run', bot: s.name, run: run.name, ...run.opts, presses: r.presses, answered: r.answered, lostTurns: r.lost, lateTurns: r.late, pressedAgain: r.repeats, seconds: round(r.seconds),
         ...figures, lastItem: s.items, load: [load, load1()],
       }));
     }

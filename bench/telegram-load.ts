@@ -166,6 +166,9 @@ function postUpdate(url: string, body: string): Promise<{ status: number; body: 
   });
 }
 
+/** How long a respondent waits for what a press causes once the webhook has answered, before calling it lost. */
+const LATE_MS = 3_000;
+
 /** What a hurried respondent presses next: start, the highest answer (no safety net), "rather not", send. */
 function nextTap(u: TgUser): string | undefined {
   const codes = buttonsOf(u.keyboardMessage()).map((b) => b.callback_data.slice(b.callback_data.lastIndexOf('|') + 1));
@@ -207,6 +210,8 @@ export interface LoadResult {
   presses: number;
   /** Turns the bot answered 200 but never said (the chat got stuck until the respondent tapped /start). */
   lost: number;
+  /** Turns whose messages came only after the webhook had answered (the respondent waited for them). */
+  late: number;
   /** Presses on a message the respondent had pressed before (its keyboard came back or stayed): the first few are told on stderr. */
   repeats: number;
   seconds: number;
@@ -250,6 +255,7 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
   const users: TgUser[] = [];
   let answered = 0;
   let lost = 0;
+  let late = 0;
   let repeats = 0;
   let aborted = false;
   const finished = (u: TgUser) => !!u.messages().at(-1)?.text.includes(thanks);
@@ -276,19 +282,32 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
       await u.start(token);
       let items = 0;
       const pressed = new Set<number>();
+      /** Nothing new to press: the newest keyboard was pressed before, or there is none and no thanks either. */
+      const waiting = () => {
+        const m = u.keyboardMessage();
+        return m ? pressed.has(m.message_id) : !finished(u);
+      };
       /**
-       * What to press next. A chat that shows neither a button nor the thanks after a 200 lost the turn's
-       * messages (the bot saved the turn but could not say it): the respondent taps /start, which asks the open
-       * question again, and the loss is counted and told on stderr with the bot's complaints.
+       * What to press next. When the press's messages are not there yet although the webhook answered (said
+       * late, after the 200), the respondent waits for them up to LATE_MS, as a person would; that is counted
+       * and told on stderr. A chat still showing nothing new lost the turn's messages (saved, never said): the
+       * respondent taps /start, which asks the open question again, and the loss is counted and told with the
+       * bot's complaints. A keyboard pressed before that is still the newest then is pressed again (`repeats`).
        */
       const next = async (): Promise<string | undefined> => {
-        const code = nextTap(u);
-        if (code || finished(u)) return code;
-        step(p, `waiting for the answer to a bare /start: nothing to press after press ${p.presses}`);
+        if (!waiting()) return nextTap(u);
+        step(p, `waiting for what press ${p.presses} causes: the webhook answered, the chat shows nothing new`);
         const shown = screen(u);
+        while (waiting() && performance.now() - p.since < LATE_MS) await sleep(20);
+        if (!waiting()) {
+          late++;
+          console.error(JSON.stringify({ lateTurn: `chat ${i}, press ${p.presses}`, afterMs: Math.round(performance.now() - p.since), shown }));
+          return nextTap(u);
+        }
+        if (nextTap(u)) return nextTap(u);
+        step(p, `waiting for the answer to a bare /start: nothing to press after press ${p.presses}`);
         await u.start();
         lost++;
-        await sleep(250);
         console.error(JSON.stringify({ lostTurn: `chat ${i} after press ${p.presses}`, shown, botSays: opts.explain?.() ?? [] }));
         return nextTap(u);
       };
@@ -358,7 +377,7 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
   } finally {
     clearTimeout(timer);
   }
-  return { latencies: latencies.sort((a, b) => a - b), byItem, answered, presses: latencies.length, lost, repeats, seconds: (performance.now() - t0) / 1000 };
+  return { latencies: latencies.sort((a, b) => a - b), byItem, answered, presses: latencies.length, lost, late, repeats, seconds: (performance.now() - t0) / 1000 };
 }
 
 export { startFakeBotApi, type FakeBotApi };
