@@ -16,7 +16,8 @@
  * - closed: CHATS chats, AT_ONCE at a time, no think time (turns/s, CPU per turn, p50/p99, item 1 vs last item);
  * - open: CHATS chats arriving every OPEN_EVERY_MS, each reading THINK_MS before every press (a paced open loop);
  * - half: HALF chats stopped halfway through, then Redis MEMORY USAGE of what their conversations added.
- * Idle RSS is read 2 s after each bot is ready. Every JSON line carries the 1-minute load average.
+ * Idle RSS is read 2 s after the bots are ready, idle CPU over the next 5 s. Every JSON line carries the
+ * 1-minute load average.
  *
  * Run: `npm run bench:peer` (builds dist/ and dist/bench/; REDIS_URL, uses and flushes databases 14 and 15).
  * CHATS=50 AT_ONCE=10 SOLO=2 HALF=10 OPEN_EVERY_MS=200 THINK_MS=1000 TIMEOUT_MS=300000 (per run).
@@ -36,6 +37,8 @@ const HALF = num('HALF', 10);
 const OPEN_EVERY_MS = num('OPEN_EVERY_MS', 200);
 const THINK_MS = num('THINK_MS', 1000);
 const TIMEOUT_MS = num('TIMEOUT_MS', 300_000);
+/** How long the idle bots' CPU is watched (the 10 ms ticks of /proc need a few seconds). */
+const IDLE_CPU_MS = 5_000;
 
 for (const file of ['dist/main.js', 'dist/bench/peer-bot.js', 'dist/bench/control-bot.js']) {
   if (!existsSync(`${ROOT}${file}`)) throw new Error(`${file} is missing: run \`npm run build && npx tsc -p bench/tsconfig.peers.json\` first`);
@@ -75,7 +78,12 @@ try {
   subjects.push(await start({ name: 'control', entry: ['dist/bench/control-bot.js'], flow: 'survey', items: 20, invites: anyToken }));
   await sleep(2000);
   const idleRss = subjects.map((s) => round(s.bot.rssMb()));
-  subjects.forEach((s, i) => console.log(JSON.stringify({ figure: 'peer_idle_rss_mb', bot: s.name, value: idleRss[i], load: load1() })));
+  // Background work with nothing to do (timers, queues), which a paced run's CPU per turn includes.
+  const idleCpu0 = subjects.map((s) => s.bot.cpuMs());
+  await sleep(IDLE_CPU_MS);
+  subjects.forEach((s, i) => console.log(JSON.stringify({
+    figure: 'peer_idle', bot: s.name, rssMb: idleRss[i], cpuMsPerS: round(((s.bot.cpuMs() - idleCpu0[i]!) / IDLE_CPU_MS) * 1000), load: load1(),
+  })));
 
   type Run = { name: string; opts: Omit<LoadOptions, 'api' | 'urls' | 'inviter' | 'flow' | 'timeoutMs' | 'explain'> };
   const runs: Run[] = [
