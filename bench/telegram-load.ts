@@ -1,9 +1,10 @@
 /**
- * The Telegram load used by bench/telegram.ts and bench/startup.ts: real bot processes (the composition root,
- * `src/main.ts` or `dist/main.js`, each a child process with its own port on the same Redis database) behind
- * their webhooks, and, in this process, the fake Bot API from test/support plus N respondents who each
- * complete a flow by buttons at once. The bot's core does not share its CPU with the fake or the respondents,
- * as in production, where Telegram is another machine.
+ * The Telegram load used by bench/telegram.ts, bench/startup.ts and bench/peer.ts: real bot processes (the
+ * composition root, `src/main.ts` or `dist/main.js`, or the grammY peers of bench/peer.ts, each a child process
+ * with its own port on a Redis database) behind their webhooks, and, in this process, the fake Bot API from
+ * test/support plus N respondents who each complete a flow by buttons, all at once, a few at a time, or arriving
+ * at a pace. The bot's core does not share its CPU with the fake or the respondents, as in production, where
+ * Telegram is another machine. Every run ends by a deadline or says what it was waiting for.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
@@ -102,7 +103,7 @@ export async function startBot(opts: { api: FakeBotApi; db: number; entry: strin
     }
     const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
     if (ok) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
   const readyMs = performance.now() - started;
   return {
