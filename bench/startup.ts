@@ -8,7 +8,7 @@
  *   which loads botbuilder: what Teams costs a Telegram-only deployment that does not configure it.
  *
  * Run: `npm run build && npx tsx bench/startup.ts` (REDIS_URL; uses and flushes logical database 15).
- * CHATS=50 sets the number of chats.
+ * CHATS=50 sets the number of chats; TIMEOUT_MS=180000 bounds the load.
  */
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +18,8 @@ import { inviter, ROOT, round, runChats, startBot, startFakeBotApi } from './tel
 const CHATS = Number(process.env.CHATS ?? 50);
 const DB = 15;
 const FLOW = 'parent-full';
+/** The paced load (~25 s for 50 chats) stops past this and says which chats were waiting for what. */
+const TIMEOUT_MS = Number(process.env.TIMEOUT_MS ?? 180_000);
 if (!existsSync(`${ROOT}dist/main.js`)) throw new Error('dist/main.js is missing: run `npm run build` first');
 
 async function measure(label: string, env: Record<string, string>, load: boolean): Promise<void> {
@@ -36,15 +38,17 @@ async function measure(label: string, env: Record<string, string>, load: boolean
     const samples: number[] = [];
     const sampler = setInterval(() => samples.push(bot.rssMb()), 250);
     const invites = inviter(DB);
+    let lost = 0;
+    let late = 0;
     try {
-      await runChats({ api, urls: [bot.url], inviter: invites, chats: CHATS, flow: FLOW });
+      ({ lost, late } = await runChats({ api, urls: [bot.url], inviter: invites, chats: CHATS, flow: FLOW, timeoutMs: TIMEOUT_MS, explain: bot.problems }));
     } finally {
       clearInterval(sampler);
       await invites.close();
     }
     await sleep(2000);
     const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-    console.log(JSON.stringify({ figure: 'rss_mb', channels: label, idle: round(idle), loadChats: CHATS, loadMean: round(mean), loadPeak: round(Math.max(...samples)), idleAfter: round(bot.rssMb()) }));
+    console.log(JSON.stringify({ figure: 'rss_mb', channels: label, idle: round(idle), loadChats: CHATS, loadMean: round(mean), loadPeak: round(Math.max(...samples)), idleAfter: round(bot.rssMb()), lostTurns: lost, lateTurns: late }));
   } finally {
     await bot.stop();
     await api.close();

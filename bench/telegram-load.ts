@@ -1,16 +1,18 @@
 /**
- * The Telegram load used by bench/telegram.ts and bench/startup.ts: real bot processes (the composition root,
- * `src/main.ts` or `dist/main.js`, each a child process with its own port on the same Redis database) behind
- * their webhooks, and, in this process, the fake Bot API from test/support plus N respondents who each
- * complete a flow by buttons at once. The bot's core does not share its CPU with the fake or the respondents,
- * as in production, where Telegram is another machine.
+ * The Telegram load used by bench/telegram.ts, bench/startup.ts and bench/peer.ts: real bot processes (the
+ * composition root, `src/main.ts` or `dist/main.js`, or the grammY peers of bench/peer.ts, each a child process
+ * with its own port on a Redis database) behind their webhooks, and, in this process, the fake Bot API from
+ * test/support plus N respondents who each complete a flow by buttons, all at once, a few at a time, or arriving
+ * at a pace. The bot's core does not share its CPU with the fake or the respondents, as in production, where
+ * Telegram is another machine. Every run ends by a deadline or says what it was waiting for.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Update } from 'grammy/types';
 import { Redis } from 'ioredis';
@@ -47,12 +49,26 @@ export interface BotProcess {
   rssMb(): number;
   /** CPU time (user + system) the process has used so far, from /proc (Linux; 10 ms resolution). */
   cpuMs(): number;
+  /** The bot's own warnings and errors so far (its JSON log lines of level warn and up, from its stdout). */
+  problems(): string[];
   stop(): Promise<void>;
 }
+
+/** Bot processes still running: killed when this process ends, however it ends, so no bench leaves one behind. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
+
+/** How long a bot may take to become ready, and to stop after SIGTERM before it is killed. */
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
 
 /**
  * Starts one bot process with Telegram in webhook mode against `api`, on Redis database `db`;
  * resolves once `/readyz` answers 200. `entry` is what follows `node` (e.g. `['dist/main.js']`).
+ * The bot's stdout (its JSON log) goes to a file, so a bench that fails can say what the bot complained of.
  */
 export async function startBot(opts: { api: FakeBotApi; db: number; entry: string[]; env?: Record<string, string> }): Promise<BotProcess> {
   const port = await freePort();
@@ -60,26 +76,39 @@ export async function startBot(opts: { api: FakeBotApi; db: number; entry: strin
   const base = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const spawnedAt = Date.now();
+  const dataDir = mkdtempSync(join(tmpdir(), 'fb-bench-'));
+  const logFile = join(dataDir, 'bot.log');
+  const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, opts.entry, {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', log, 'inherit'],
     env: {
       PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), OPS_PORT: String(opsPort), HOST: '127.0.0.1', REDIS_URL: redisUrl(opts.db),
       PSEUDONYM_KEY, TELEGRAM_BOT_TOKEN: opts.api.token, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: opts.api.apiRoot,
-      PUBLIC_URL: base, DATA_DIR: mkdtempSync(join(tmpdir(), 'fb-bench-')), ...opts.env,
+      PUBLIC_URL: base, DATA_DIR: dataDir, ...opts.env,
     },
   });
+  closeSync(log);
+  running.add(child);
   let exited: number | null = null;
-  child.once('exit', (code) => (exited = code ?? -1));
+  child.once('exit', (code) => {
+    exited = code ?? -1;
+    running.delete(child);
+  });
+  const problems = () => readFileSync(logFile, 'utf8').split('\n').filter((line) => /"level":(4|5|6)0/.test(line));
   for (;;) {
-    if (exited !== null) throw new Error(`the bot process exited with ${exited} before it was ready`);
+    if (exited !== null) throw new Error(`the bot process (${opts.entry.join(' ')}) exited with ${exited} before it was ready; its complaints: ${problems().join(' ') || 'none'}`);
+    if (performance.now() - started > READY_TIMEOUT_MS) {
+      child.kill('SIGKILL');
+      throw new Error(`the bot process (${opts.entry.join(' ')}) did not answer GET /readyz with 200 within ${READY_TIMEOUT_MS} ms`);
+    }
     const ok = await fetch(`http://127.0.0.1:${opsPort}/readyz`).then((r) => r.status === 200, () => false);
     if (ok) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
   const readyMs = performance.now() - started;
   return {
-    child, url: `${base}/telegram`, readyMs, spawnedAt,
+    child, url: `${base}/telegram`, readyMs, spawnedAt, problems,
     rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
     cpuMs: () => {
       // Fields after the command name: state is the 3rd field of /proc/<pid>/stat, utime and stime the 14th and 15th.
@@ -88,7 +117,11 @@ export async function startBot(opts: { api: FakeBotApi; db: number; entry: strin
     },
     stop: () => new Promise<void>((resolve) => {
       if (exited !== null) return resolve();
-      child.once('exit', () => resolve());
+      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
       child.kill('SIGTERM');
     }),
   };
@@ -135,6 +168,9 @@ function postUpdate(url: string, body: string): Promise<{ status: number; body: 
   });
 }
 
+/** How long a respondent waits for what a press causes once the webhook has answered, before calling it lost. */
+const LATE_MS = 3_000;
+
 /** What a hurried respondent presses next: start, the highest answer (no safety net), "rather not", send. */
 function nextTap(u: TgUser): string | undefined {
   const codes = buttonsOf(u.keyboardMessage()).map((b) => b.callback_data.slice(b.callback_data.lastIndexOf('|') + 1));
@@ -142,42 +178,208 @@ function nextTap(u: TgUser): string | undefined {
   return codes.includes('st') ? 'st' : (answers.at(-1) ?? ['nc', 'sk', 'sd'].find((c) => codes.includes(c)));
 }
 
+export interface LoadOptions {
+  api: FakeBotApi;
+  /** Update n of the whole run goes to `urls[n % urls.length]`. */
+  urls: string[];
+  inviter: Inviter;
+  flow: string;
+  chats: number;
+  /** Telegram user (and chat) id of the first respondent, the others following (default 8,000,000): runs on one bot use fresh chats. */
+  firstChat?: number;
+  /** Closed loop: at most this many chats in progress at once, the next starting when one finishes (default: all). */
+  concurrency?: number;
+  /** Open loop: chat i starts `i × startEveryMs` after the first, whether or not earlier ones are done. */
+  startEveryMs?: number;
+  /** The respondent reads this long before each press (default 0: a closed loop with no think time). */
+  thinkMs?: number;
+  /** Each chat stops (and stays open) after this many answered items: to look at the store halfway. */
+  stopAfterItems?: number;
+  /** The whole run ends by then: past it, it fails naming every unfinished chat and what it waited for. */
+  timeoutMs: number;
+  /** What the last message of a finished chat says (default the Dutch "Bedankt"). */
+  thanks?: string;
+  /** More to say when the run fails (the bots' own warnings). */
+  explain?: () => string[];
+}
+
 export interface LoadResult {
   /** Webhook round trips of the button presses (ms), sorted. */
   latencies: number[];
+  /** Round trips of the n-th answered item (index n - 1) over all chats, in the order they came. */
+  byItem: number[][];
   answered: number;
+  presses: number;
+  /** Turns the bot answered 200 but never said (the chat got stuck until the respondent tapped /start). */
+  lost: number;
+  /** Turns whose messages came only after the webhook had answered (the respondent waited for them). */
+  late: number;
+  /** Presses on a message the respondent had pressed before (its keyboard came back or stayed): the first few are told on stderr. */
+  repeats: number;
   seconds: number;
 }
 
+/** What one respondent is doing, and since when: the report of a chat that did not finish. */
+interface Progress {
+  doing: string;
+  since: number;
+  presses: number;
+}
+
+/** The newest messages of a chat as a respondent sees them: text (shortened) and the buttons they carry. */
+function screen(u: TgUser): string {
+  return u.messages().slice(-3).map((m) => {
+    const buttons = buttonsOf(m).map((b) => b.callback_data.slice(b.callback_data.lastIndexOf('|') + 1));
+    return `#${m.message_id} "${m.text.slice(0, 50).replace(/\s+/g, ' ')}${m.text.length > 50 ? '…' : ''}"${buttons.length ? ` [${buttons.join(' ')}]` : ''}`;
+  }).join(', ') || 'no message at all';
+}
+
 /**
- * `chats` respondents at once, each opening an invite to `flow` and pressing through it; update n of the
- * whole run goes to `urls[n % urls.length]`, so with several bots one chat's updates alternate between them.
- * Like Telegram, a 200 response that names a method is run by the fake (webhook reply).
+ * Respondents opening an invite to `flow` and pressing through it, closed loop (`concurrency` at once) or open
+ * loop (`startEveryMs`). Like Telegram, a 200 response that names a method is run by the fake (webhook reply),
+ * and a press's round trip ends with that response: by then the bot has said everything the press causes.
+ * A chat is finished when no button is left and its newest message is the thanks. The run either finishes or
+ * fails saying, per chat, what it waited for, how long, and what the chat showed. A turn whose messages never
+ * came is counted in `lost` (see `next` below), so a bot that sometimes loses what it says still gets measured.
  */
-export async function runChats(opts: { api: FakeBotApi; urls: string[]; inviter: Inviter; chats: number; flow: string }): Promise<LoadResult> {
-  const { api, urls } = opts;
+export async function runChats(opts: LoadOptions): Promise<LoadResult> {
+  const { api, urls, thanks = 'Bedankt' } = opts;
   let sent = 0;
   const post = async (update: Update | string) => {
     const res = await postUpdate(urls[sent++ % urls.length]!, typeof update === 'string' ? update : JSON.stringify(update));
-    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+    if (res.status !== 200) throw new Error(`the webhook answered ${res.status}`);
     api.webhookReply(res.body);
     return res;
   };
   const latencies: number[] = [];
+  const byItem: number[][] = [];
+  const progress: Progress[] = [];
+  const users: TgUser[] = [];
   let answered = 0;
+  let lost = 0;
+  let late = 0;
+  let repeats = 0;
+  let aborted = false;
+  const finished = (u: TgUser) => !!u.messages().at(-1)?.text.includes(thanks);
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: opts.chats }, async (_, i) => {
-    const u = new TgUser({ api, post }, { id: 8_000_000 + i, is_bot: false, first_name: 'Sam', language_code: 'nl' });
-    await u.start(await opts.inviter.invite(opts.flow));
-    for (let code = nextTap(u); code; code = nextTap(u)) {
-      const started = performance.now();
-      await u.press(code);
-      latencies.push(performance.now() - started);
-      if (code.startsWith('a:')) answered++;
+  const step = (p: Progress, doing: string) => Object.assign(p, { doing, since: performance.now() });
+  const report = (i: number) => {
+    const p = progress[i]!;
+    return `chat ${i}: ${p.doing} for ${Math.round(performance.now() - p.since)} ms, after ${p.presses} presses; it shows ${screen(users[i]!)}`;
+  };
+  /** The bots log asynchronously: a moment's wait lets a complaint written as the webhook answered reach its file. */
+  const failure = async (what: string) => {
+    await sleep(250);
+    return new Error([what, ...(opts.explain?.() ?? [])].join('\n'));
+  };
+
+  async function chat(i: number): Promise<void> {
+    const p: Progress = { doing: 'getting an invite', since: performance.now(), presses: 0 };
+    progress[i] = p;
+    const u = new TgUser({ api, post }, { id: (opts.firstChat ?? 8_000_000) + i, is_bot: false, first_name: 'Sam', language_code: 'nl' });
+    users[i] = u;
+    try {
+      const token = await opts.inviter.invite(opts.flow);
+      step(p, 'waiting for the answer to /start');
+      await u.start(token);
+      let items = 0;
+      const pressed = new Set<number>();
+      /** Nothing new to press: the newest keyboard was pressed before, or there is none and no thanks either. */
+      const waiting = () => {
+        const m = u.keyboardMessage();
+        return m ? pressed.has(m.message_id) : !finished(u);
+      };
+      /**
+       * What to press next. When the press's messages are not there yet although the webhook answered (said
+       * late, after the 200), the respondent waits for them up to LATE_MS, as a person would; that is counted
+       * and told on stderr. A chat still showing nothing new lost the turn's messages (saved, never said): the
+       * respondent taps /start, which asks the open question again, and the loss is counted and told with the
+       * bot's complaints. A keyboard pressed before that is still the newest then is pressed again (`repeats`).
+       */
+      const next = async (): Promise<string | undefined> => {
+        if (!waiting()) return nextTap(u);
+        step(p, `waiting for what press ${p.presses} causes: the webhook answered, the chat shows nothing new`);
+        const shown = screen(u);
+        while (waiting() && performance.now() - p.since < LATE_MS) await sleep(20);
+        if (!waiting()) {
+          late++;
+          console.error(JSON.stringify({ lateTurn: `chat ${i}, press ${p.presses}`, afterMs: Math.round(performance.now() - p.since), shown }));
+          return nextTap(u);
+        }
+        if (nextTap(u)) return nextTap(u);
+        step(p, `waiting for the answer to a bare /start: nothing to press after press ${p.presses}`);
+        await u.start();
+        lost++;
+        console.error(JSON.stringify({ lostTurn: `chat ${i} after press ${p.presses}`, shown, botSays: opts.explain?.() ?? [] }));
+        return nextTap(u);
+      };
+      for (let code = await next(); code && !aborted; code = await next()) {
+        if (opts.stopAfterItems !== undefined && items >= opts.stopAfterItems) return void step(p, 'left open on purpose');
+        if (opts.thinkMs) {
+          step(p, `reading before pressing "${code}"`);
+          await sleep(opts.thinkMs);
+        }
+        step(p, `waiting for the webhook's answer to pressing "${code}" (press ${p.presses + 1})`);
+        const target = u.keyboardMessage()!.message_id;
+        if (pressed.has(target)) {
+          repeats++;
+          if (repeats <= 3) console.error(JSON.stringify({ pressedAgain: `chat ${i}, press ${p.presses + 1} ("${code}") on message #${target}, pressed before`, shown: screen(u) }));
+        }
+        pressed.add(target);
+        const started = performance.now();
+        await u.press(code);
+        const ms = performance.now() - started;
+        p.presses++;
+        step(p, `looking at the chat since the webhook answered press ${p.presses} ("${code}") after ${Math.round(ms)} ms`);
+        latencies.push(ms);
+        if (code.startsWith('a:')) {
+          answered++;
+          (byItem[items] ??= []).push(ms);
+          items++;
+        }
+      }
+    } catch (err) {
+      throw await failure(`${report(i)}: ${(err as Error).message}`);
     }
-    if (!u.messages().at(-1)?.text.includes('Bedankt')) throw new Error('a chat did not finish');
-  }));
-  return { latencies: latencies.sort((a, b) => a - b), answered, seconds: (performance.now() - t0) / 1000 };
+    if (aborted) return;
+    if (!finished(u)) throw await failure(`${report(i)}: no button left to press, and the newest message is not the thanks`);
+    step(p, 'finished');
+  }
+
+  const chats = Array.from({ length: opts.chats }, (_, i) => i);
+  let work: Promise<unknown>;
+  if (opts.startEveryMs !== undefined) {
+    work = Promise.all(chats.map(async (i) => {
+      await sleep(i * opts.startEveryMs!);
+      if (!aborted) await chat(i);
+    }));
+  } else {
+    const queue = [...chats];
+    work = Promise.all(Array.from({ length: Math.min(opts.concurrency ?? opts.chats, opts.chats) }, async () => {
+      for (let i = queue.shift(); i !== undefined && !aborted; i = queue.shift()) await chat(i);
+    }));
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(async () => {
+      aborted = true;
+      const open = progress.flatMap((p, i) => (p.doing === 'finished' || p.doing === 'left open on purpose' ? [] : [report(i)]));
+      const waiting = opts.chats - progress.length;
+      reject(await failure([
+        `the run did not finish within ${opts.timeoutMs} ms: ${open.length} chats unfinished${waiting ? `, ${waiting} not started` : ''}`,
+        ...open,
+      ].join('\n')));
+    }, opts.timeoutMs);
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } catch (err) {
+    aborted = true;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { latencies: latencies.sort((a, b) => a - b), byItem, answered, presses: latencies.length, lost, late, repeats, seconds: (performance.now() - t0) / 1000 };
 }
 
-export { startFakeBotApi };
+export { startFakeBotApi, type FakeBotApi };

@@ -8,7 +8,7 @@
  * bot with the production pacing of ~1 message per second per chat (what Telegram lets one chat see).
  *
  * Run: `npx tsx bench/telegram.ts` (REDIS_URL, default the local server; uses and flushes logical database 15).
- * CHATS=50 sets the number of chats; RUNS=off,two,paced picks runs; BOT_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'
+ * CHATS=50 sets the number of chats; TIMEOUT_MS=180000 bounds each run; RUNS=off,two,paced picks runs; BOT_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'
  * passes node flags to the bot processes (profiling).
  */
 import { DEFAULT_PACE } from '../src/channels/telegram-send.js';
@@ -19,6 +19,8 @@ const CHATS = Number(process.env.CHATS ?? 50);
 const RUNS = (process.env.RUNS ?? 'off,two,paced').split(',');
 const DB = 15;
 const FLOW = 'parent-full';
+/** A run that takes longer stops and says which chats were waiting for what (paced, 50 chats take ~25 s). */
+const TIMEOUT_MS = Number(process.env.TIMEOUT_MS ?? 180_000);
 
 async function run(bots: number, pace: { intervalMs: number; burst: number }): Promise<void> {
   await (await freshRedis(DB)).quit();
@@ -30,11 +32,14 @@ async function run(bots: number, pace: { intervalMs: number; burst: number }): P
     await api.waitForCalls('setWebhook', bots, 30_000);
     const cpu0 = started.map((b) => b.cpuMs());
     const own0 = process.cpuUsage();
-    const { latencies, answered, seconds } = await runChats({ api, urls: started.map((b) => b.url), inviter: invites, chats: CHATS, flow: FLOW });
+    const { latencies, answered, seconds, lost, late } = await runChats({
+      api, urls: started.map((b) => b.url), inviter: invites, chats: CHATS, flow: FLOW, timeoutMs: TIMEOUT_MS,
+      explain: () => started.flatMap((b) => b.problems()),
+    });
     const label = pace.intervalMs > 0 ? `${pace.intervalMs}ms/burst ${pace.burst}` : 'off';
     const common = { bots, pace: label, chats: CHATS };
     console.log(JSON.stringify({ figure: 'telegram_webhook_roundtrip_ms', ...common, updates: latencies.length, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) }));
-    console.log(JSON.stringify({ figure: 'telegram_answered_items_per_second', ...common, answered, seconds: round(seconds), value: round(answered / seconds) }));
+    console.log(JSON.stringify({ figure: 'telegram_answered_items_per_second', ...common, answered, seconds: round(seconds), value: round(answered / seconds), lostTurns: lost, lateTurns: late }));
     // CPU per update: of the bot processes, and of this one (the fake Bot API and the respondents).
     const updates = latencies.length + CHATS;
     const perUpdate = (ms: number) => Math.round((ms / updates) * 100) / 100;
