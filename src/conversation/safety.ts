@@ -23,13 +23,25 @@ export interface SignalMatcher {
 
 const MAX_GAP = 2;
 
-function compilePhrase(raw: string): Phrase {
+/**
+ * Spoken and SMS spellings written out ("nie" → "niet", "jveux" → "je veux", "dont" → "don't"), per language as
+ * data (`spellings` in safety.json), applied to the text and to the phrases alike so either may use either form.
+ */
+type Spellings = Record<string, string>;
+
+/** `"nie=niet"` lines (a list, so languages need not share keys) as a lookup. */
+export const spellingsOf = (lines: string[]): Spellings =>
+  Object.fromEntries(lines.map((l) => l.split('=')).map(([from, to]) => [normalise(from!), normalise(to ?? '')]));
+const respell = (toks: string[], spellings: Spellings): string[] => toks.flatMap((t) => spellings[t]?.split(' ') ?? [t]);
+
+function compilePhrase(raw: string, spellings: Spellings): Phrase {
   return raw
     .trim()
     .split(/\s+/)
     .flatMap((w) => {
       const prefix = w.endsWith('*');
-      return tokens(normalise(prefix ? w.slice(0, -1) : w)).map((text, i, all) => {
+      const toks = tokens(normalise(prefix ? w.slice(0, -1) : w));
+      return (prefix ? toks : respell(toks, spellings)).map((text, i, all) => {
         const isPrefix = prefix && i === all.length - 1;
         return { text, prefix: isPrefix, budget: isPrefix ? 0 : typoBudget(text) };
       });
@@ -51,14 +63,14 @@ function phraseMatches(phrase: Phrase, toks: string[], start: number, from: numb
   return false;
 }
 
-export function compileSignals(lists: Record<string, string[]>): SignalMatcher {
+export function compileSignals(lists: Record<string, string[]>, spellings: Spellings = {}): SignalMatcher {
   const compiled = Object.entries(lists).map(([category, phrases]) => ({
     category,
-    phrases: phrases.map(compilePhrase),
+    phrases: phrases.map((p) => compilePhrase(p, spellings)),
   }));
   return {
     match(text) {
-      const toks = tokens(normalise(text));
+      const toks = respell(tokens(normalise(text)), spellings);
       if (toks.length === 0) return [];
       return compiled.filter((c) => c.phrases.some((p) => p.length > 0 && phraseMatches(p, toks, 0, 0))).map((c) => c.category);
     },
