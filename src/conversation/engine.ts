@@ -8,7 +8,7 @@ import { buildLexicons, type Lexicons } from './lexicon.js';
 import { createFlowMachine, SETTLED_STATES, type EmitKind, type MachineEvent, type SayKey } from './machine.js';
 import { askId, bandOf, createRenderer, type Renderer } from './prompt.js';
 import { buildResponse, buildSafetySignal } from './response.js';
-import { compileSignals, spellingsOf, type SignalMatcher } from './safety.js';
+import { compileDetector, type SafetyLexicon } from './safety.js';
 import type { CheckinInfo, Ctx, EngineEvent, Input, Intent, Prompt, Snapshot, StepResult } from './types.js';
 
 /**
@@ -52,10 +52,7 @@ function pureMachine(machine: AnyStateMachine): PureMachine {
 export function createEngine(bank: Bank, texts: Texts): Engine {
   const render = createRenderer(texts);
   const lexicons = buildLexicons(texts.resources, bank.versions.values());
-  const matchers: SignalMatcher[] = LOCALES.map((l) => {
-    const safety = texts.resources[l].safety;
-    return compileSignals((safety.signals ?? {}) as Record<string, string[]>, spellingsOf((safety.spellings ?? []) as string[]));
-  });
+  const detector = compileDetector(LOCALES.map((l) => texts.resources[l].safety as SafetyLexicon));
   const machines = new Map<string, PureMachine>();
   const machineFor = (flow: LoadedFlow) => {
     const key = `${flow.id}@${flow.version}`;
@@ -64,8 +61,7 @@ export function createEngine(bank: Bank, texts: Texts): Engine {
     return m;
   };
 
-  /** Signals in any shipped language: a Dutch-speaking teen may well type "kms". */
-  const signals = (text: string) => [...new Set(matchers.flatMap((m) => m.match(text)))];
+  const signals = (text: string) => detector.match(text);
 
   function expectation(flow: LoadedFlow, snap: Snapshot): Expectation {
     const ctx = snap.context;

@@ -1,78 +1,187 @@
-import { editDistance, normalise, tokens, typoBudget } from './normalise.js';
+import { normalise, tokens } from './normalise.js';
+import { buildWordIndex, parseWord, type ListWord } from './safety-words.js';
 
 /**
- * The safety net's detector. Signal phrases live in `locales/<lng>/safety.json` (never in code), grouped by
- * category (self-harm, violence, abuse, fear at home, running away). A phrase is a few words:
- * - a word ending in `*` matches any word starting with it ("slaa*" → "slaat", "slaan");
- * - other words match exactly, or with a typo or two in longer words ("zelfmoord" ~ "zelfmord");
- * - the words must come in order, with at most two other words between them ("ik wil echt dood").
- * It errs towards firing: a false alarm shows a help number; a miss leaves a child alone.
+ * The safety net's rules: concepts combined in any order. Everything it knows lives per language in
+ * `locales/<lng>/safety.json`, never in code:
+ * - `spellings` and `emoji`: "from=to" lines read before matching ("nie=niet", "kzen=ik ben", "j'=je", "🔪=mes");
+ * - `concepts`: word classes ("home", "hurt", "fear"), each a list of words or short phrases; a word may end in `*`
+ *   (any ending) or start with `*` (any beginning), and longer words match with a typo or two;
+ * - `ordinary`: real words that look like typos of list words and must not be read as them ("slaapt");
+ * - `rules`: per category, concept names that must all occur within `window` words of each other, in any order
+ *   ("someone hurt me" matches "papa slaat mij", "slaat papa mij", "mijn papa heeft mij geslagen"); `!name` is a
+ *   concept that must not occur right next to them ("ik ga dood !van de honger").
+ * It errs towards firing: a false alarm shows a help number; a miss leaves a child alone. A second, statistical
+ * opinion (safety-classifier.ts) catches what no rule foresaw.
  */
-
-interface Word {
-  text: string;
-  prefix: boolean;
-  budget: number;
+export interface SafetyLexicon {
+  spellings?: string[];
+  emoji?: string[];
+  ordinary?: string[];
+  concepts?: Record<string, string[]>;
+  rules?: Record<string, string[]>;
+  window?: number;
 }
-type Phrase = Word[];
 
 export interface SignalMatcher {
-  /** Categories whose phrases occur in `text`, in list order; empty when none. */
+  /** Categories whose rules hold in `text`, in list order; empty when none. */
   match(text: string): string[];
 }
 
+const DEFAULT_WINDOW = 8;
+/** How far from a rule's words an excluding concept still counts as "right next to them". */
+const NEAR = 3;
+/** Gap allowed between the words of one phrase ("wil echt heel graag dood"). */
 const MAX_GAP = 2;
 
-/**
- * Spoken and SMS spellings written out ("nie" → "niet", "jveux" → "je veux", "dont" → "don't"), per language as
- * data (`spellings` in safety.json), applied to the text and to the phrases alike so either may use either form.
- */
-type Spellings = Record<string, string>;
+type Spellings = ReadonlyMap<string, string[]>;
 
 /** `"nie=niet"` lines (a list, so languages need not share keys) as a lookup. */
-export const spellingsOf = (lines: string[]): Spellings =>
-  Object.fromEntries(lines.map((l) => l.split('=')).map(([from, to]) => [normalise(from!), normalise(to ?? '')]));
-const respell = (toks: string[], spellings: Spellings): string[] => toks.flatMap((t) => spellings[t]?.split(' ') ?? [t]);
-
-function compilePhrase(raw: string, spellings: Spellings): Phrase {
-  return raw
-    .trim()
-    .split(/\s+/)
-    .flatMap((w) => {
-      const prefix = w.endsWith('*');
-      const toks = tokens(normalise(prefix ? w.slice(0, -1) : w));
-      return (prefix ? toks : respell(toks, spellings)).map((text, i, all) => {
-        const isPrefix = prefix && i === all.length - 1;
-        return { text, prefix: isPrefix, budget: isPrefix ? 0 : typoBudget(text) };
-      });
-    });
-}
-
-function wordMatches(w: Word, token: string): boolean {
-  if (w.prefix) return token.startsWith(w.text);
-  if (token === w.text) return true;
-  return w.budget > 0 && editDistance(token, w.text, w.budget) <= w.budget;
-}
-
-function phraseMatches(phrase: Phrase, toks: string[], start: number, from: number): boolean {
-  if (start === phrase.length) return true;
-  const last = start === 0 ? toks.length - 1 : Math.min(toks.length - 1, from + MAX_GAP);
-  for (let i = from; i <= last; i++) {
-    if (wordMatches(phrase[start]!, toks[i]!) && phraseMatches(phrase, toks, start + 1, i + 1)) return true;
+export function spellingsOf(lines: readonly string[]): Spellings {
+  const out = new Map<string, string[]>();
+  for (const line of lines) {
+    const at = line.indexOf('=');
+    if (at <= 0) continue;
+    out.set(normalise(line.slice(0, at)), tokens(normalise(line.slice(at + 1))));
   }
-  return false;
+  return out;
 }
 
-export function compileSignals(lists: Record<string, string[]>, spellings: Spellings = {}): SignalMatcher {
-  const compiled = Object.entries(lists).map(([category, phrases]) => ({
+/** Emoji are words of their own, wherever they were typed ("ik🔪" → "ik 🔪"). */
+const spaceEmoji = (s: string) => s.replace(/(\p{Extended_Pictographic})/gu, ' $1 ');
+
+function respell(toks: readonly string[], spellings: Spellings): string[] {
+  const out: string[] = [];
+  for (const t of toks) {
+    const whole = spellings.get(t);
+    if (whole) {
+      out.push(...whole);
+      continue;
+    }
+    // Elisions: "j'ai" → "j'" + "ai" when the list spells "j'" out; "don't" stays one word.
+    const cut = t.indexOf("'");
+    const head = cut > 0 && cut < t.length - 1 ? spellings.get(t.slice(0, cut + 1)) : undefined;
+    if (head) out.push(...head, ...respell([t.slice(cut + 1)], spellings));
+    else out.push(t);
+  }
+  return out;
+}
+
+/** A text as the rules read it: normalised, emoji apart, spoken and SMS spellings written out. */
+export function readText(text: string, spellings: Spellings): string[] {
+  return respell(tokens(spaceEmoji(normalise(text))), spellings);
+}
+
+interface Rule {
+  all: number[];
+  none: number[];
+}
+
+export function compileSignals(lexicon: SafetyLexicon): SignalMatcher {
+  const spellings = spellingsOf([...(lexicon.spellings ?? []), ...(lexicon.emoji ?? [])]);
+  const window = lexicon.window ?? DEFAULT_WINDOW;
+  const words: ListWord[] = [];
+  const wordIds = new Map<string, number>();
+  const wordId = (raw: string): number => {
+    let id = wordIds.get(raw);
+    if (id === undefined) {
+      wordIds.set(raw, (id = words.length));
+      words.push(parseWord(raw));
+    }
+    return id;
+  };
+  /** A list entry as word ids; list entries get the same spellings as texts, so a list may use either form. */
+  const phrase = (raw: string): number[] =>
+    raw
+      .trim()
+      .split(/\s+/)
+      .flatMap((w) => {
+        const star = w.startsWith('*') ? '*' : '';
+        const end = w.length > 1 && w.endsWith('*') ? '*' : '';
+        const core = normalise(w.slice(star.length, w.length - end.length));
+        const toks = star || end ? tokens(core) : respell(tokens(core), spellings);
+        return toks.map((t, i) => wordId((i === 0 ? star : '') + t + (i === toks.length - 1 ? end : '')));
+      });
+
+  const conceptNames = Object.keys(lexicon.concepts ?? {});
+  const concepts = conceptNames.map((name) => (lexicon.concepts![name] ?? []).map(phrase).filter((p) => p.length > 0));
+  const conceptIndex = new Map(conceptNames.map((n, i) => [n, i]));
+  const ref = (name: string): number => {
+    const i = conceptIndex.get(name);
+    if (i === undefined) throw new Error(`safety rules: unknown concept "${name}"`);
+    return i;
+  };
+  const categories = Object.entries(lexicon.rules ?? {}).map(([category, rules]) => ({
     category,
-    phrases: phrases.map((p) => compilePhrase(p, spellings)),
+    rules: rules.map((r): Rule => {
+      const parts = r.trim().split(/\s+/);
+      return { all: parts.filter((p) => !p.startsWith('!')).map(ref), none: parts.filter((p) => p.startsWith('!')).map((p) => ref(p.slice(1))) };
+    }),
   }));
+  const index = buildWordIndex(words, new Set((lexicon.ordinary ?? []).map((w) => normalise(w))));
+
+  /** Where each concept occurs in the text: the position of its entry's first word, ascending. */
+  function locate(toks: readonly string[]): number[][] {
+    const at = new Map<number, number[]>();
+    toks.forEach((t, pos) => {
+      for (const id of index.lookup(t)) {
+        const list = at.get(id);
+        if (list) list.push(pos);
+        else at.set(id, [pos]);
+      }
+    });
+    const follows = (p: readonly number[], k: number, from: number): boolean => {
+      if (k === p.length) return true;
+      for (const pos of at.get(p[k]!) ?? []) if (pos >= from && pos <= from + MAX_GAP && follows(p, k + 1, pos + 1)) return true;
+      return false;
+    };
+    return concepts.map((entries) => {
+      const found = new Set<number>();
+      for (const p of entries) for (const pos of at.get(p[0]!) ?? []) if (follows(p, 1, pos + 1)) found.add(pos);
+      return [...found].sort((a, b) => a - b);
+    });
+  }
+
+  const near = (list: readonly number[], lo: number, hi: number) => list.some((p) => p >= lo && p <= hi);
+
+  function holds(rule: Rule, where: readonly number[][]): boolean {
+    const lists = rule.all.map((c) => where[c]!);
+    if (lists.some((l) => l.length === 0)) return false;
+    const anchors = lists.reduce((a, b) => (b.length < a.length ? b : a));
+    for (const a of anchors) {
+      let lo = a;
+      let hi = a;
+      let ok = true;
+      for (const l of lists) {
+        let best = -1;
+        for (const p of l) if (Math.abs(p - a) <= window && (best < 0 || Math.abs(p - a) < Math.abs(best - a))) best = p;
+        if (best < 0) {
+          ok = false;
+          break;
+        }
+        lo = Math.min(lo, best);
+        hi = Math.max(hi, best);
+      }
+      if (ok && !rule.none.some((c) => near(where[c]!, lo - NEAR, hi + NEAR))) return true;
+    }
+    return false;
+  }
+
   return {
     match(text) {
-      const toks = respell(tokens(normalise(text)), spellings);
+      const toks = readText(text, spellings);
       if (toks.length === 0) return [];
-      return compiled.filter((c) => c.phrases.some((p) => p.length > 0 && phraseMatches(p, toks, 0, 0))).map((c) => c.category);
+      const where = locate(toks);
+      return categories.filter((c) => c.rules.some((r) => holds(r, where))).map((c) => c.category);
     },
   };
+}
+
+/**
+ * The safety net as the engine runs it: every language's rules on every text (a Dutch-speaking teenager may well
+ * type "kms"), categories in first-seen order.
+ */
+export function compileDetector(lexicons: readonly SafetyLexicon[]): SignalMatcher {
+  const matchers = lexicons.map(compileSignals);
+  return { match: (text) => [...new Set(matchers.flatMap((m) => m.match(text)))] };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/conversation/engine.js';
-import { compileSignals } from '../../src/conversation/safety.js';
+import { compileSignals, type SafetyLexicon } from '../../src/conversation/safety.js';
 import { checkBank } from '../../src/survey/check.js';
 import type { Bank } from '../../src/survey/load.js';
 import { LOCALES, type AgeBand, type Locale } from '../../src/survey/schema.js';
@@ -74,7 +74,7 @@ describe('the safety net on the labelled set', () => {
     it(`fires on ≥ 95 % of signals and ≤ 5 % of ordinary texts (${lng})`, () => {
       const set = JSON.parse(readFileSync(`test/fixtures/safety/${lng}.json`, 'utf8')) as { signals: string[]; ordinary: string[] };
       expect(set.signals.length + set.ordinary.length).toBeGreaterThanOrEqual(60);
-      const m = compileSignals(bank.resources[lng].safety.signals as Record<string, string[]>);
+      const m = compileSignals(bank.resources[lng].safety as SafetyLexicon);
       const hit = set.signals.filter((s) => m.match(s).length > 0);
       const falseAlarms = set.ordinary.filter((s) => m.match(s).length > 0);
       const recall = hit.length / set.signals.length;
