@@ -10,7 +10,7 @@ import { buildWordIndex, parseWord, type ListWord } from './safety-words.js';
  * - `ordinary`: real words that look like typos of list words and must not be read as them ("slaapt");
  * - `rules`: per category, concept names that must all occur within `window` words of each other, in any order
  *   ("someone hurt me" matches "papa slaat mij", "slaat papa mij", "mijn papa heeft mij geslagen"); `!name` is a
- *   concept that must not occur right next to them ("ik ga dood !van de honger").
+ *   concept that must not occur within the window ("ik ga dood !van de honger").
  * It errs towards firing: a false alarm shows a help number; a miss leaves a child alone. A second, statistical
  * opinion (safety-classifier.ts) catches what no rule foresaw.
  */
@@ -29,8 +29,6 @@ export interface SignalMatcher {
 }
 
 const DEFAULT_WINDOW = 8;
-/** How far from a rule's words an excluding concept still counts as "right next to them". */
-const NEAR = 3;
 /** Gap allowed between the words of one phrase ("wil echt heel graag dood"). */
 const MAX_GAP = 2;
 
@@ -162,7 +160,8 @@ export function compileSignals(lexicon: SafetyLexicon): SignalMatcher {
         lo = Math.min(lo, best);
         hi = Math.max(hi, best);
       }
-      if (ok && !rule.none.some((c) => near(where[c]!, lo - NEAR, hi + NEAR))) return true;
+      // An excluding concept counts when it is within the window of every word the rule matched.
+      if (ok && !rule.none.some((c) => near(where[c]!, hi - window, lo + window))) return true;
     }
     return false;
   }
