@@ -69,11 +69,11 @@ const MAX_CACHE = 10_000;
 export function buildWordIndex(words: readonly ListWord[], ordinary: ReadonlySet<string>): WordIndex {
   const exact = new Map<string, number[]>();
   const fuzzy = new Map<string, number[]>();
-  const prefixes: { text: string; id: number }[] = [];
-  const suffixes: { text: string; id: number }[] = [];
+  const prefixes = new Map<string, number[]>();
+  const suffixes = new Map<string, number[]>();
   words.forEach((w, id) => {
-    if (w.prefix) prefixes.push({ text: w.text, id });
-    else if (w.suffix) suffixes.push({ text: w.text, id });
+    if (w.prefix) add(prefixes, w.text, id);
+    else if (w.suffix) add(suffixes, w.text, id);
     else {
       add(exact, w.text, id);
       add(exact, undouble(w.text), id);
@@ -105,8 +105,11 @@ export function buildWordIndex(words: readonly ListWord[], ordinary: ReadonlySet
 
   function compute(token: string): readonly number[] {
     const ids = new Set<number>(exact.get(token) ?? exact.get(undouble(token)) ?? NONE);
-    for (const p of prefixes) if (token.startsWith(p.text)) ids.add(p.id);
-    for (const s of suffixes) if (token.endsWith(s.text)) ids.add(s.id);
+    // Every beginning and ending of the token is looked up: the cost follows the token, not the lists.
+    for (let k = 1; k <= token.length; k++) {
+      for (const id of prefixes.get(token.slice(0, k)) ?? NONE) ids.add(id);
+      for (const id of suffixes.get(token.slice(-k)) ?? NONE) ids.add(id);
+    }
     if (ids.size === 0) typos(token, ids);
     return ids.size ? [...ids] : NONE;
   }

@@ -28,6 +28,11 @@ export interface SignalMatcher {
   match(text: string): string[];
 }
 
+interface LanguageMatcher extends SignalMatcher {
+  /** The same, on a text already through `prepare` (done once for every language). */
+  matchPrepared(words: readonly string[]): string[];
+}
+
 const DEFAULT_WINDOW = 8;
 /** Gap allowed between the words of one phrase ("wil echt heel graag dood"). */
 const MAX_GAP = 2;
@@ -65,9 +70,12 @@ function respell(toks: readonly string[], spellings: Spellings): string[] {
   return out;
 }
 
-/** A text as the rules read it: normalised, emoji apart, spoken and SMS spellings written out. */
+/** A text's words, normalised, emoji apart: what every language's rules start from. */
+const prepare = (text: string): string[] => tokens(spaceEmoji(normalise(text)));
+
+/** A text as one language's rules read it: prepared, then its spoken and SMS spellings written out. */
 export function readText(text: string, spellings: Spellings): string[] {
-  return respell(tokens(spaceEmoji(normalise(text))), spellings);
+  return respell(prepare(text), spellings);
 }
 
 interface Rule {
@@ -75,7 +83,7 @@ interface Rule {
   none: number[];
 }
 
-export function compileSignals(lexicon: SafetyLexicon): SignalMatcher {
+export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
   const spellings = spellingsOf([...(lexicon.spellings ?? []), ...(lexicon.emoji ?? [])]);
   const window = lexicon.window ?? DEFAULT_WINDOW;
   const words: ListWord[] = [];
@@ -166,14 +174,13 @@ export function compileSignals(lexicon: SafetyLexicon): SignalMatcher {
     return false;
   }
 
-  return {
-    match(text) {
-      const toks = readText(text, spellings);
-      if (toks.length === 0) return [];
-      const where = locate(toks);
-      return categories.filter((c) => c.rules.some((r) => holds(r, where))).map((c) => c.category);
-    },
-  };
+  function matchPrepared(words: readonly string[]): string[] {
+    const toks = respell(words, spellings);
+    if (toks.length === 0) return [];
+    const where = locate(toks);
+    return categories.filter((c) => c.rules.some((r) => holds(r, where))).map((c) => c.category);
+  }
+  return { matchPrepared, match: (text) => matchPrepared(prepare(text)) };
 }
 
 /**
@@ -182,5 +189,10 @@ export function compileSignals(lexicon: SafetyLexicon): SignalMatcher {
  */
 export function compileDetector(lexicons: readonly SafetyLexicon[]): SignalMatcher {
   const matchers = lexicons.map(compileSignals);
-  return { match: (text) => [...new Set(matchers.flatMap((m) => m.match(text)))] };
+  return {
+    match(text) {
+      const words = prepare(text);
+      return [...new Set(matchers.flatMap((m) => m.matchPrepared(words)))];
+    },
+  };
 }
