@@ -8,7 +8,7 @@ import { buildWordIndex, parseWord, type ListWord } from './safety-words.js';
  * - `concepts`: word classes ("home", "hurt", "fear"), each a list of words or short phrases; a word may end in `*`
  *   (any ending) or start with `*` (any beginning), and longer words match with a typo or two;
  * - `ordinary`: real words that look like typos of list words and must not be read as them ("slaapt");
- * - `rules`: per category, concept names that must all occur within `window` words of each other, in any order
+ * - `rules`: per category, concept names that must all occur within `window` words (or `@n`) of each other, in any order
  *   ("someone hurt me" matches "papa slaat mij", "slaat papa mij", "mijn papa heeft mij geslagen"); `!name` is a
  *   concept that must not occur within the window ("ik ga dood !van de honger").
  * It errs towards firing: a false alarm shows a help number; a miss leaves a child alone. A second, statistical
@@ -81,6 +81,7 @@ export function readText(text: string, spellings: Spellings): string[] {
 interface Rule {
   all: number[];
   none: number[];
+  window: number;
 }
 
 export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
@@ -121,7 +122,13 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
     category,
     rules: rules.map((r): Rule => {
       const parts = r.trim().split(/\s+/);
-      return { all: parts.filter((p) => !p.startsWith('!')).map(ref), none: parts.filter((p) => p.startsWith('!')).map((p) => ref(p.slice(1))) };
+      const size = parts.find((p) => p.startsWith('@'));
+      const names = parts.filter((p) => p !== size);
+      return {
+        all: names.filter((p) => !p.startsWith('!')).map(ref),
+        none: names.filter((p) => p.startsWith('!')).map((p) => ref(p.slice(1))),
+        window: size ? Number(size.slice(1)) : window,
+      };
     }),
   }));
   const index = buildWordIndex(words, new Set((lexicon.ordinary ?? []).map((w) => normalise(w))));
@@ -160,7 +167,7 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
       let ok = true;
       for (const l of lists) {
         let best = -1;
-        for (const p of l) if (Math.abs(p - a) <= window && (best < 0 || Math.abs(p - a) < Math.abs(best - a))) best = p;
+        for (const p of l) if (Math.abs(p - a) <= rule.window && (best < 0 || Math.abs(p - a) < Math.abs(best - a))) best = p;
         if (best < 0) {
           ok = false;
           break;
@@ -168,8 +175,8 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
         lo = Math.min(lo, best);
         hi = Math.max(hi, best);
       }
-      // An excluding concept counts when it is within the window of every word the rule matched.
-      if (ok && !rule.none.some((c) => near(where[c]!, hi - window, lo + window))) return true;
+      // An excluding concept counts within the window around the words the rule matched.
+      if (ok && !rule.none.some((c) => near(where[c]!, lo - rule.window, hi + rule.window))) return true;
     }
     return false;
   }
