@@ -29,8 +29,11 @@ export function parseWord(raw: string): ListWord {
   return { text: raw.slice(suffix ? 1 : 0, prefix ? -1 : undefined), prefix, suffix };
 }
 
-/** "jaa" → "ja", "slaat" → "slat": typed doubles and single letters read alike. */
-const undouble = (s: string) => s.replace(/(.)\1+/g, '$1');
+/**
+ * A stretched letter read as one: "bangg" → "bang", "niiet" → "niet". Only a double at the end and "ii" (never
+ * written on purpose in these languages): Dutch "slaap" must not become English "slap".
+ */
+const undouble = (s: string) => s.replace(/ii/g, 'i').replace(/(.)\1$/, '$1');
 
 function deletions(word: string, depth: number, into: Set<string>): void {
   if (depth === 0) return;

@@ -15,6 +15,8 @@ import { buildWordIndex, parseWord, type ListWord } from './safety-words.js';
  * opinion (safety-classifier.ts) catches what no rule foresaw.
  */
 export interface SafetyLexicon {
+  /** Function words only this language uses ("het", "niet"; "the", "and"; "les", "pas"): see compileDetector. */
+  markers?: string[];
   spellings?: string[];
   emoji?: string[];
   ordinary?: string[];
@@ -31,6 +33,8 @@ export interface SignalMatcher {
 interface LanguageMatcher extends SignalMatcher {
   /** The same, on a text already through `prepare` (done once for every language). */
   matchPrepared(words: readonly string[]): string[];
+  /** Whether the text has any of this language's own function words. */
+  speaks(words: readonly string[]): boolean;
 }
 
 const DEFAULT_WINDOW = 8;
@@ -187,19 +191,23 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
     const where = locate(toks);
     return categories.filter((c) => c.rules.some((r) => holds(r, where))).map((c) => c.category);
   }
-  return { matchPrepared, match: (text) => matchPrepared(prepare(text)) };
+  const markers = new Set((lexicon.markers ?? []).map((m) => normalise(m)));
+  return { matchPrepared, match: (text) => matchPrepared(prepare(text)), speaks: (words) => words.some((w) => markers.has(w)) };
 }
 
 /**
- * The safety net as the engine runs it: every language's rules on every text (a Dutch-speaking teenager may well
- * type "kms"), categories in first-seen order.
+ * The safety net as the engine runs it: the rules of every language the text is written in, categories in
+ * first-seen order. A language counts when the text has one of its own function words (`markers`), so Dutch "die"
+ * is not read as English "die" nor French "mes" as Dutch "mes"; a text with no function word at all ("papa slaat",
+ * "kms") goes through every language. Mixed texts go through each language they mix.
  */
 export function compileDetector(lexicons: readonly SafetyLexicon[]): SignalMatcher {
   const matchers = lexicons.map(compileSignals);
   return {
     match(text) {
       const words = prepare(text);
-      return [...new Set(matchers.flatMap((m) => m.matchPrepared(words)))];
+      const spoken = matchers.filter((m) => m.speaks(words));
+      return [...new Set((spoken.length ? spoken : matchers).flatMap((m) => m.matchPrepared(words)))];
     },
   };
 }
