@@ -1,11 +1,13 @@
 /**
- * Recall and false alarms of the safety net on labelled texts, as the engine runs it (every language's rules on
- * every text). Usage: `npm run safety:eval -- [file.jsonl …] [--show]`; default: every file in corpus/safety/.
+ * Recall and false alarms of the safety net on labelled texts, as the engine runs it (rules or classifier).
+ * Usage: `npm run safety:eval -- [file.jsonl …] [--show] [--each]`; default: every file in corpus/safety/;
+ * `--each` also prints each opinion alone.
  * `--show` lists the misses and false alarms of training files, to tune on; it refuses held-out files (test,
  * fresh): their texts are never used to choose words, rules or thresholds.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { createClassifier } from '../src/conversation/safety-classifier.js';
 import { compileDetector, type SafetyLexicon } from '../src/conversation/safety.js';
 import { LOCALES } from '../src/survey/schema.js';
 import { loadBank } from '../src/survey/load.js';
@@ -58,11 +60,23 @@ function main(argv: string[]): void {
   const files = argv.filter((a) => !a.startsWith('--'));
   const list = files.length ? files : readdirSync(CORPUS).filter((f) => f.endsWith('.jsonl')).sort().map((f) => join(CORPUS, f));
   const bank = loadBank({ flowDirs: ['flows'], localeDirs: ['locales'] });
-  const detector = compileDetector(LOCALES.map((l) => bank.resources[l].safety as SafetyLexicon));
-  const fires = (text: string) => detector.match(text).length > 0;
-  for (const file of list) {
-    const { by, wrong } = evaluate(readCorpus(file), fires);
-    console.log(`\n${file}`);
+  const lexicons = LOCALES.map((l) => bank.resources[l].safety as SafetyLexicon);
+  const rules = compileDetector(lexicons);
+  const classifier = bank.safetyModel && createClassifier(bank.safetyModel, rules.conceptsOf);
+  const opinions = {
+    rules,
+    classifier: { match: (t: string) => (classifier?.fires(t) ? ['x'] : []) },
+    both: compileDetector(lexicons, classifier && (() => classifier)),
+  };
+  for (const [opinion, detector] of Object.entries(opinions)) {
+    if (opinion !== 'both' && !argv.includes('--each')) continue;
+    const fires = (text: string) => detector.match(text).length > 0;
+    for (const file of list) report(file, opinion, evaluate(readCorpus(file), fires), show && opinion === 'both');
+  }
+}
+
+function report(file: string, opinion: string, { by, wrong }: ReturnType<typeof evaluate>, show: boolean): void {
+  console.log(`\n${file} (${opinion === 'both' ? 'the safety net: rules or classifier' : opinion})`);
     for (const lng of LOCALES) {
       const s = by.get(`${lng} signal`);
       const o = by.get(`${lng} ordinary`);
@@ -75,7 +89,6 @@ function main(argv: string[]): void {
       if (isHeldOut(file)) console.log('  (held-out split: its texts are not shown)');
       else for (const r of wrong) console.log(`  ${r.label === 'signal' ? 'MISS' : 'FALSE'} ${r.id} ${r.category ?? r.kind}: ${r.text}`);
     }
-  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main(process.argv.slice(2));

@@ -9,6 +9,7 @@ import { createFlowMachine, SETTLED_STATES, type EmitKind, type MachineEvent, ty
 import { askId, bandOf, createRenderer, type Renderer } from './prompt.js';
 import { buildResponse, buildSafetySignal } from './response.js';
 import { compileDetector, type SafetyLexicon } from './safety.js';
+import { createClassifier } from './safety-classifier.js';
 import type { CheckinInfo, Ctx, EngineEvent, Input, Intent, Prompt, Snapshot, StepResult } from './types.js';
 
 /**
@@ -52,7 +53,10 @@ function pureMachine(machine: AnyStateMachine): PureMachine {
 export function createEngine(bank: Bank, texts: Texts): Engine {
   const render = createRenderer(texts);
   const lexicons = buildLexicons(texts.resources, bank.versions.values());
-  const detector = compileDetector(LOCALES.map((l) => texts.resources[l].safety as SafetyLexicon));
+  const detector = compileDetector(
+    LOCALES.map((l) => texts.resources[l].safety as SafetyLexicon),
+    bank.safetyModel && ((d) => createClassifier(bank.safetyModel!, d.conceptsOf)),
+  );
   const machines = new Map<string, PureMachine>();
   const machineFor = (flow: LoadedFlow) => {
     const key = `${flow.id}@${flow.version}`;

@@ -1,4 +1,5 @@
 import { normalise, tokens } from './normalise.js';
+import type { Classifier } from './safety-classifier.js';
 import { buildWordIndex, parseWord, type ListWord } from './safety-words.js';
 
 /**
@@ -12,7 +13,7 @@ import { buildWordIndex, parseWord, type ListWord } from './safety-words.js';
  *   ("someone hurt me" matches "papa slaat mij", "slaat papa mij", "mijn papa heeft mij geslagen"); `!name` is a
  *   concept that must not occur within the window ("ik ga dood !van de honger").
  * It errs towards firing: a false alarm shows a help number; a miss leaves a child alone. A second, statistical
- * opinion (safety-classifier.ts) catches what no rule foresaw.
+ * opinion (safety-classifier.ts) catches what no rule foresaw; either one firing counts.
  */
 export interface SafetyLexicon {
   /** Function words only this language uses ("het", "niet"; "the", "and"; "les", "pas"): see compileDetector. */
@@ -35,6 +36,8 @@ interface LanguageMatcher extends SignalMatcher {
   matchPrepared(words: readonly string[]): string[];
   /** Whether the text has any of this language's own function words. */
   speaks(words: readonly string[]): boolean;
+  /** The concepts in the text, and pairs of them within the window ("family+hurt"): the classifier's cues. */
+  conceptsIn(words: readonly string[]): string[];
 }
 
 const DEFAULT_WINDOW = 8;
@@ -191,8 +194,17 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
     const where = locate(toks);
     return categories.filter((c) => c.rules.some((r) => holds(r, where))).map((c) => c.category);
   }
+  function conceptsIn(words: readonly string[]): string[] {
+    const where = locate(respell(words, spellings));
+    const present = where.flatMap((list, c) => (list.length ? [c] : []));
+    const out = present.map((c) => conceptNames[c]!);
+    for (const a of present)
+      for (const b of present)
+        if (a < b && where[a]!.some((p) => where[b]!.some((q) => Math.abs(p - q) <= window))) out.push(`${conceptNames[a]}+${conceptNames[b]}`);
+    return out;
+  }
   const markers = new Set((lexicon.markers ?? []).map((m) => normalise(m)));
-  return { matchPrepared, match: (text) => matchPrepared(prepare(text)), speaks: (words) => words.some((w) => markers.has(w)) };
+  return { matchPrepared, conceptsIn, match: (text) => matchPrepared(prepare(text)), speaks: (words) => words.some((w) => markers.has(w)) };
 }
 
 /**
@@ -201,13 +213,35 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
  * is not read as English "die" nor French "mes" as Dutch "mes"; a text with no function word at all ("papa slaat",
  * "kms") goes through every language. Mixed texts go through each language they mix.
  */
-export function compileDetector(lexicons: readonly SafetyLexicon[]): SignalMatcher {
+export interface Detector extends SignalMatcher {
+  /** The concepts (and close pairs) the text's languages find in it, shared names across languages. */
+  conceptsOf(text: string): string[];
+}
+
+export function compileDetector(lexicons: readonly SafetyLexicon[], opinion?: (detector: Detector) => Classifier): Detector {
   const matchers = lexicons.map(compileSignals);
-  return {
+  const spokenIn = (words: readonly string[]) => {
+    const spoken = matchers.filter((m) => m.speaks(words));
+    return spoken.length ? spoken : matchers;
+  };
+  const conceptsOf = (text: string) => {
+    const words = prepare(text);
+    return [...new Set(spokenIn(words).flatMap((m) => m.conceptsIn(words)))];
+  };
+  let classifier: Classifier | undefined;
+  const detector: Detector = {
+    conceptsOf,
     match(text) {
       const words = prepare(text);
-      const spoken = matchers.filter((m) => m.speaks(words));
-      return [...new Set((spoken.length ? spoken : matchers).flatMap((m) => m.matchPrepared(words)))];
+      const found = new Set(spokenIn(words).flatMap((m) => m.matchPrepared(words)));
+      // The second opinion names no category of its own: what it hears is "unclassified".
+      if (found.size === 0 && classifier?.fires(text)) found.add(UNCLASSIFIED);
+      return [...found];
     },
   };
+  classifier = opinion?.(detector);
+  return detector;
 }
+
+/** The category of a signal only the classifier heard. */
+export const UNCLASSIFIED = 'unclassified';

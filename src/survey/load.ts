@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { SAFETY_MODEL_FILE, SafetyModel } from './safety-model.js';
 import { Flow, LOCALES, Scale, type Item, type LoadedFlow, type Locale } from './schema.js';
 
 /**
@@ -23,6 +24,8 @@ export interface Bank {
   /** Every loaded version, by `id@version`: a conversation finishes on the version it started with. */
   versions: Map<string, LoadedFlow>;
   resources: Resources;
+  /** The safety net's classifier (`locales/safety-model.json`), when there is one. */
+  safetyModel?: SafetyModel;
 }
 
 export class FlowLoadError extends Error {
@@ -244,6 +247,21 @@ export function loadBank(opts: LoadOptions): Bank {
       if ((flows.get(flow.id)?.version ?? 0) < flow.version) flows.set(flow.id, flow);
     }
   }
+  const safetyModel = loadSafetyModel(opts.localeDirs, problems);
   if (problems.length) throw new FlowLoadError(problems);
-  return { flows, versions, resources };
+  return { flows, versions, resources, ...(safetyModel && { safetyModel }) };
+}
+
+/** The last locale folder that has a safety model wins, like texts; none is fine (the rules alone run). */
+function loadSafetyModel(localeDirs: readonly string[], problems: string[]): SafetyModel | undefined {
+  const file = localeDirs.map((d) => join(d, SAFETY_MODEL_FILE)).filter((f) => existsSync(f)).pop();
+  if (!file) return undefined;
+  try {
+    const parsed = SafetyModel.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (parsed.success) return parsed.data;
+    problems.push(...zodProblems(file, parsed.error));
+  } catch (e) {
+    problems.push(`${file}: ${(e as Error).message}`);
+  }
+  return undefined;
 }
