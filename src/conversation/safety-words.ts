@@ -98,7 +98,8 @@ export function buildWordIndex(words: readonly ListWord[], ordinary: ReadonlySet
       for (const id of fuzzy.get(d) ?? NONE) {
         if (into.has(id)) continue;
         const w = words[id]!.text;
-        const budget = Math.min(slips(w.length), slips(token.length));
+        // The list word's length decides: "geslagn" is one slip from "geslagen", "stopt" more than a swap from "stompt".
+        const budget = slips(w.length);
         // A typo keeps the first letter in nearly every case; requiring it halves the false readings.
         if (w[0] !== token[0]) continue;
         if (budget === 0.5 ? isSwap(token, w) : budget >= 1 && editDistance(token, w, budget) <= budget) into.add(id);

@@ -150,15 +150,32 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
         else at.set(id, [pos]);
       }
     });
-    const follows = (p: readonly number[], k: number, from: number): boolean => {
-      if (k === p.length) return true;
-      for (const pos of at.get(p[k]!) ?? []) if (pos >= from && pos <= from + MAX_GAP && follows(p, k + 1, pos + 1)) return true;
-      return false;
+    /** Where the phrase's last word is, when its words follow from `from` on; -1 when they do not. */
+    const end = (p: readonly number[], k: number, from: number): number => {
+      if (k === p.length) return from - 1;
+      for (const pos of at.get(p[k]!) ?? []) {
+        if (pos < from || pos > from + MAX_GAP) continue;
+        const e = end(p, k + 1, pos + 1);
+        if (e >= 0) return e;
+      }
+      return -1;
     };
     return concepts.map((entries) => {
-      const found = new Set<number>();
-      for (const p of entries) for (const pos of at.get(p[0]!) ?? []) if (follows(p, 1, pos + 1)) found.add(pos);
-      return [...found].sort((a, b) => a - b);
+      const spans: [number, number][] = [];
+      for (const p of entries) for (const pos of at.get(p[0]!) ?? []) {
+        const e = end(p, 1, pos + 1);
+        if (e >= 0) spans.push([pos, e]);
+      }
+      // One mention is one place: "de vriend van mama" is one person, not also "mama".
+      spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+      const found: number[] = [];
+      let covered = -1;
+      for (const [start, stop] of spans) {
+        if (start <= covered) continue;
+        found.push(start);
+        covered = stop;
+      }
+      return found;
     });
   }
 
@@ -172,16 +189,22 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
       let lo = a;
       let hi = a;
       let ok = true;
-      for (const l of lists) {
+      // A concept named twice ("family hurt family") needs two different places.
+      const taken = new Map<number, Set<number>>();
+      rule.all.forEach((c, k) => {
+        if (!ok) return;
+        const used = taken.get(c) ?? new Set<number>();
         let best = -1;
-        for (const p of l) if (Math.abs(p - a) <= rule.window && (best < 0 || Math.abs(p - a) < Math.abs(best - a))) best = p;
+        for (const p of lists[k]!) if (!used.has(p) && Math.abs(p - a) <= rule.window && (best < 0 || Math.abs(p - a) < Math.abs(best - a))) best = p;
         if (best < 0) {
           ok = false;
-          break;
+          return;
         }
+        used.add(best);
+        taken.set(c, used);
         lo = Math.min(lo, best);
         hi = Math.max(hi, best);
-      }
+      });
       // An excluding concept counts within the window around the words the rule matched.
       if (ok && !rule.none.some((c) => near(where[c]!, lo - rule.window, hi + rule.window))) return true;
     }
