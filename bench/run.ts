@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const BENCHES = ['engine', 'sessions', 'runner', 'telegram', 'delivery', 'backend', 'startup', 'peer'];
+const BENCHES = ['engine', 'safety', 'sessions', 'runner', 'telegram', 'delivery', 'backend', 'startup', 'peer'];
 const BUILDS: Record<string, string[][]> = {
   startup: [['npm', 'run', 'build']],
   peer: [['npm', 'run', 'build'], ['npx', 'tsc', '-p', 'bench/tsconfig.peers.json']],

@@ -12,7 +12,7 @@
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { features, sigmoid, type ConceptsOf } from '../src/conversation/safety-classifier.js';
+import { MAX_CHARS, features, sigmoid, type ConceptsOf } from '../src/conversation/safety-classifier.js';
 import { compileDetector, type SafetyLexicon } from '../src/conversation/safety.js';
 import { LOCALES } from '../src/survey/schema.js';
 import { loadBank } from '../src/survey/load.js';
@@ -102,7 +102,7 @@ export function trainingTexts(): Labelled[] {
 }
 
 export function buildModel(rows: readonly Labelled[], conceptsOf: ConceptsOf, log: (line: string) => void = () => {}): SafetyModel {
-  const examples = rows.map((r) => ({ x: features(r.text, DIMS, NGRAMS, conceptsOf), y: r.label === 'signal' ? 1 : 0 }));
+  const examples = rows.map((r) => ({ x: features(r.text, DIMS, NGRAMS, conceptsOf(r.text.slice(0, MAX_CHARS))), y: r.label === 'signal' ? 1 : 0 }));
   // Out-of-fold scores: each text scored by a model that never saw it.
   const oof = new Array<number>(examples.length);
   for (let f = 0; f < FOLDS; f++) {

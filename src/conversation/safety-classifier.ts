@@ -12,41 +12,46 @@ import { normalise, tokens } from './normalise.js';
  */
 
 export interface Classifier {
-  /** Probability-like score in 0..1 that the text is a safety signal. */
-  score(text: string): number;
-  fires(text: string): boolean;
+  /** Probability-like score in 0..1 that the text is a safety signal; `concepts` when the caller has them already. */
+  score(text: string, concepts?: readonly string[]): number;
+  fires(text: string, concepts?: readonly string[]): boolean;
 }
 
 export const MAX_CHARS = 2000;
 
+/** Concept names (and close pairs) of the rules' word classes in a text: the classifier's most general cues. */
+export type ConceptsOf = (text: string) => string[];
+
 /** FNV-1a, 32 bit: stable across runs and platforms, so a committed model means the same everywhere. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
+function fnv1a(s: string, from = 0, to = s.length, h = 0x811c9dc5): number {
+  for (let i = from; i < to; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
 }
 
-/** Concept names (and close pairs) of the rules' word classes in a text: the classifier's most general cues. */
-export type ConceptsOf = (text: string) => string[];
-
 /**
  * The hashed features of a text: the rules' concepts and their close pairs (so "family+hurt" learned from Dutch
- * texts also speaks for French and English ones), words, word pairs, and character n-grams of each word.
+ * texts also speaks for French and English ones), words, word pairs, and character n-grams of each word padded
+ * with spaces. An n-gram's hash is extended one character at a time, so no substring is built.
  */
-export function features(text: string, dims: number, [lo, hi]: readonly [number, number], conceptsOf?: ConceptsOf): number[] {
-  const cut = text.slice(0, MAX_CHARS);
-  const words = tokens(normalise(cut).replace(/(\p{Extended_Pictographic})/gu, ' $1 '));
+export function features(text: string, dims: number, [lo, hi]: readonly [number, number], concepts: readonly string[] = []): number[] {
+  const words = tokens(normalise(text.slice(0, MAX_CHARS)).replace(/(\p{Extended_Pictographic})/gu, ' $1 '));
   const out = new Set<number>();
   const mask = dims - 1;
-  for (const c of conceptsOf?.(cut) ?? []) out.add(fnv1a(`c:${c}`) & mask);
+  for (const c of concepts) out.add(fnv1a(`c:${c}`) & mask);
   words.forEach((w, i) => {
     out.add(fnv1a(`w:${w}`) & mask);
     if (i > 0) out.add(fnv1a(`b:${words[i - 1]} ${w}`) & mask);
     const padded = ` ${w} `;
-    for (let n = lo; n <= hi; n++) for (let k = 0; k + n <= padded.length; k++) out.add(fnv1a(padded.slice(k, k + n)) & mask);
+    for (let k = 0; k + lo <= padded.length; k++) {
+      let h = fnv1a(padded, k, k + lo - 1);
+      for (let n = lo; n <= hi && k + n <= padded.length; n++) {
+        h = fnv1a(padded, k + n - 1, k + n, h);
+        out.add(h & mask);
+      }
+    }
   });
   return [...out];
 }
@@ -55,16 +60,18 @@ export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** `conceptsOf` is required when the model was trained with concepts (`model.concepts`). */
 export function createClassifier(model: SafetyModel, conceptsOf?: ConceptsOf): Classifier {
-  const weights = new Map(Object.entries(model.weights).map(([k, v]) => [Number(k), v]));
-  const cues = model.concepts ? conceptsOf : undefined;
-  const score = (text: string) => {
+  // Dense, so a feature's weight is one array read (2^18 buckets: 2 MB).
+  const weights = new Float64Array(model.dims);
+  for (const [k, v] of Object.entries(model.weights)) weights[Number(k)] = v;
+  const score = (text: string, concepts?: readonly string[]) => {
+    const cues = model.concepts ? (concepts ?? conceptsOf?.(text.slice(0, MAX_CHARS)) ?? []) : [];
     const f = features(text, model.dims, model.ngrams, cues);
     if (f.length === 0) return 0;
     // Features are scaled by 1/√n so a long text does not outvote a short one by length alone.
     const scale = 1 / Math.sqrt(f.length);
     let z = model.bias;
-    for (const i of f) z += (weights.get(i) ?? 0) * scale;
+    for (const i of f) z += weights[i]! * scale;
     return sigmoid(z);
   };
-  return { score, fires: (text) => score(text) >= model.threshold };
+  return { score, fires: (text, concepts) => score(text, concepts) >= model.threshold };
 }

@@ -31,13 +31,19 @@ export interface SignalMatcher {
   match(text: string): string[];
 }
 
+/** One language's reading of a text, found once and asked twice. */
+interface Reading {
+  /** Categories whose rules hold, in list order. */
+  categories(): string[];
+  /** The concepts in the text, and pairs of them within the window ("family+hurt"): the classifier's cues. */
+  concepts(): string[];
+}
+
 interface LanguageMatcher extends SignalMatcher {
-  /** The same, on a text already through `prepare` (done once for every language). */
-  matchPrepared(words: readonly string[]): string[];
+  /** A text already through `prepare` (done once for every language), read by this language's lists. */
+  read(words: readonly string[]): Reading;
   /** Whether the text has any of this language's own function words. */
   speaks(words: readonly string[]): boolean;
-  /** The concepts in the text, and pairs of them within the window ("family+hurt"): the classifier's cues. */
-  conceptsIn(words: readonly string[]): string[];
 }
 
 const DEFAULT_WINDOW = 8;
@@ -182,52 +188,51 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
   const near = (list: readonly number[], lo: number, hi: number) => list.some((p) => p >= lo && p <= hi);
 
   function holds(rule: Rule, where: readonly number[][]): boolean {
-    const lists = rule.all.map((c) => where[c]!);
-    if (lists.some((l) => l.length === 0)) return false;
-    const anchors = lists.reduce((a, b) => (b.length < a.length ? b : a));
+    const { all } = rule;
+    for (const c of all) if (where[c]!.length === 0) return false;
+    let anchors = where[all[0]!]!;
+    for (const c of all) if (where[c]!.length < anchors.length) anchors = where[c]!;
+    const chosen = new Array<number>(all.length);
     for (const a of anchors) {
       let lo = a;
       let hi = a;
       let ok = true;
-      // A concept named twice ("family hurt family") needs two different places.
-      const taken = new Map<number, Set<number>>();
-      rule.all.forEach((c, k) => {
-        if (!ok) return;
-        const used = taken.get(c) ?? new Set<number>();
+      for (let k = 0; k < all.length && ok; k++) {
         let best = -1;
-        for (const p of lists[k]!) if (!used.has(p) && Math.abs(p - a) <= rule.window && (best < 0 || Math.abs(p - a) < Math.abs(best - a))) best = p;
-        if (best < 0) {
-          ok = false;
-          return;
+        for (const p of where[all[k]!]!) {
+          if (Math.abs(p - a) > rule.window || (best >= 0 && Math.abs(p - a) >= Math.abs(best - a))) continue;
+          // A concept named twice ("family hurt family") needs two different places.
+          let taken = false;
+          for (let j = 0; j < k; j++) if (all[j] === all[k] && chosen[j] === p) taken = true;
+          if (!taken) best = p;
         }
-        used.add(best);
-        taken.set(c, used);
+        if (best < 0) ok = false;
+        chosen[k] = best;
         lo = Math.min(lo, best);
         hi = Math.max(hi, best);
-      });
+      }
       // An excluding concept counts within the window around the words the rule matched.
       if (ok && !rule.none.some((c) => near(where[c]!, lo - rule.window, hi + rule.window))) return true;
     }
     return false;
   }
 
-  function matchPrepared(words: readonly string[]): string[] {
-    const toks = respell(words, spellings);
-    if (toks.length === 0) return [];
-    const where = locate(toks);
-    return categories.filter((c) => c.rules.some((r) => holds(r, where))).map((c) => c.category);
-  }
-  function conceptsIn(words: readonly string[]): string[] {
+  function read(words: readonly string[]): Reading {
     const where = locate(respell(words, spellings));
-    const present = where.flatMap((list, c) => (list.length ? [c] : []));
-    const out = present.map((c) => conceptNames[c]!);
-    for (const a of present)
-      for (const b of present)
-        if (a < b && where[a]!.some((p) => where[b]!.some((q) => Math.abs(p - q) <= window))) out.push(`${conceptNames[a]}+${conceptNames[b]}`);
-    return out;
+    return {
+      categories: () => categories.filter((c) => c.rules.some((r) => holds(r, where))).map((c) => c.category),
+      concepts() {
+        const present = where.flatMap((list, c) => (list.length ? [c] : []));
+        const out = present.map((c) => conceptNames[c]!);
+        for (const a of present)
+          for (const b of present)
+            if (a < b && where[a]!.some((p) => where[b]!.some((q) => Math.abs(p - q) <= window))) out.push(`${conceptNames[a]}+${conceptNames[b]}`);
+        return out;
+      },
+    };
   }
   const markers = new Set((lexicon.markers ?? []).map((m) => normalise(m)));
-  return { matchPrepared, conceptsIn, match: (text) => matchPrepared(prepare(text)), speaks: (words) => words.some((w) => markers.has(w)) };
+  return { read, match: (text) => read(prepare(text)).categories(), speaks: (words) => words.some((w) => markers.has(w)) };
 }
 
 /**
@@ -247,18 +252,19 @@ export function compileDetector(lexicons: readonly SafetyLexicon[], opinion?: (d
     const spoken = matchers.filter((m) => m.speaks(words));
     return spoken.length ? spoken : matchers;
   };
-  const conceptsOf = (text: string) => {
+  const readings = (text: string) => {
     const words = prepare(text);
-    return [...new Set(spokenIn(words).flatMap((m) => m.conceptsIn(words)))];
+    return spokenIn(words).map((m) => m.read(words));
   };
+  const conceptsIn = (rs: readonly Reading[]) => [...new Set(rs.flatMap((r) => r.concepts()))];
   let classifier: Classifier | undefined;
   const detector: Detector = {
-    conceptsOf,
+    conceptsOf: (text) => conceptsIn(readings(text)),
     match(text) {
-      const words = prepare(text);
-      const found = new Set(spokenIn(words).flatMap((m) => m.matchPrepared(words)));
+      const rs = readings(text);
+      const found = new Set(rs.flatMap((r) => r.categories()));
       // The second opinion names no category of its own: what it hears is "unclassified".
-      if (found.size === 0 && classifier?.fires(text)) found.add(UNCLASSIFIED);
+      if (found.size === 0 && classifier?.fires(text, conceptsIn(rs))) found.add(UNCLASSIFIED);
       return [...found];
     },
   };
