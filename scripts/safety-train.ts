@@ -12,7 +12,7 @@
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_CHARS, features, sigmoid, type ConceptsOf } from '../src/conversation/safety-classifier.js';
+import { MAX_CHARS, MIN_WORDS, features, sigmoid, wordCount, type ConceptsOf } from '../src/conversation/safety-classifier.js';
 import { compileDetector, type SafetyLexicon } from '../src/conversation/safety.js';
 import { LOCALES } from '../src/survey/schema.js';
 import { loadBank } from '../src/survey/load.js';
@@ -103,6 +103,8 @@ export function trainingTexts(): Labelled[] {
 
 export function buildModel(rows: readonly Labelled[], conceptsOf: ConceptsOf, log: (line: string) => void = () => {}): SafetyModel {
   const examples = rows.map((r) => ({ x: features(r.text, DIMS, NGRAMS, conceptsOf(r.text.slice(0, MAX_CHARS))), y: r.label === 'signal' ? 1 : 0 }));
+  // As at run time: a text of fewer than MIN_WORDS words never fires the classifier.
+  const judged = rows.map((r) => wordCount(r.text) >= MIN_WORDS);
   // Out-of-fold scores: each text scored by a model that never saw it.
   const oof = new Array<number>(examples.length);
   for (let f = 0; f < FOLDS; f++) {
@@ -117,7 +119,8 @@ export function buildModel(rows: readonly Labelled[], conceptsOf: ConceptsOf, lo
       const idx = rows.map((r, i) => (r.lng === lng ? i : -1)).filter((i) => i >= 0);
       const sig = idx.filter((i) => examples[i]!.y === 1);
       const ord = idx.filter((i) => examples[i]!.y === 0);
-      return { lng, recall: sig.filter((i) => oof[i]! >= t).length / sig.length, falseAlarms: ord.filter((i) => oof[i]! >= t).length / ord.length };
+      const fires = (i: number) => judged[i]! && oof[i]! >= t;
+      return { lng, recall: sig.filter(fires).length / sig.length, falseAlarms: ord.filter(fires).length / ord.length };
     });
   // For recall: the lowest threshold whose false alarms stay within bounds in every language.
   let threshold = 0.5;

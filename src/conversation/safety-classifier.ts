@@ -18,6 +18,11 @@ export interface Classifier {
 }
 
 export const MAX_CHARS = 2000;
+/**
+ * Fewer words than this and the classifier keeps quiet: one or two words ("thuis", "nooit", a button's label) are
+ * too little to judge by n-grams, and the short disclosures ("kms", "papa slaat") are the rules' to catch.
+ */
+export const MIN_WORDS = 3;
 
 /** Concept names (and close pairs) of the rules' word classes in a text: the classifier's most general cues. */
 export type ConceptsOf = (text: string) => string[];
@@ -56,6 +61,8 @@ export function features(text: string, dims: number, [lo, hi]: readonly [number,
   return [...out];
 }
 
+export const wordCount = (text: string) => tokens(normalise(text.slice(0, MAX_CHARS))).length;
+
 export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** `conceptsOf` is required when the model was trained with concepts (`model.concepts`). */
@@ -73,5 +80,6 @@ export function createClassifier(model: SafetyModel, conceptsOf?: ConceptsOf): C
     for (const i of f) z += weights[i]! * scale;
     return sigmoid(z);
   };
-  return { score, fires: (text, concepts) => score(text, concepts) >= model.threshold };
+  const fires = (text: string, concepts?: readonly string[]) => wordCount(text) >= MIN_WORDS && score(text, concepts) >= model.threshold;
+  return { score, fires };
 }
