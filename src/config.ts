@@ -61,6 +61,7 @@ const Env = z
     TEAMS_ALLOW_UNAUTHENTICATED: bool.optional(),
     /** Tests only: OpenID metadata of a local token issuer instead of the Bot Framework's (refused outside NODE_ENV=test). */
     BOT_OPENID_METADATA: httpsOrLoopback('BOT_OPENID_METADATA').optional(),
+    BOT_FRAMEWORK_TOKEN_URL: httpsOrLoopback('BOT_FRAMEWORK_TOKEN_URL').optional(),
     /** Workers may create check-ins from Teams: their Entra ID tenant and object ids. */
     TEAMS_WORKER_TENANT_ID: z.string().min(1).optional(),
     TEAMS_WORKER_IDS: list.pipe(z.array(z.string().regex(/^[0-9a-f-]{36}$/i, 'TEAMS_WORKER_IDS must be comma-separated Entra ID object ids (GUIDs)'))).optional(),
@@ -92,6 +93,7 @@ const Env = z
     if (env.TEAMS_ALLOW_UNAUTHENTICATED && env.NODE_ENV !== 'test') issue('TEAMS_ALLOW_UNAUTHENTICATED', 'TEAMS_ALLOW_UNAUTHENTICATED is only allowed with NODE_ENV=test');
     if (env.TEAMS_ALLOW_UNAUTHENTICATED && env.MICROSOFT_APP_ID) issue('TEAMS_ALLOW_UNAUTHENTICATED', 'TEAMS_ALLOW_UNAUTHENTICATED cannot be combined with MICROSOFT_APP_ID: say which one you mean');
     if (env.BOT_OPENID_METADATA && env.NODE_ENV !== 'test') issue('BOT_OPENID_METADATA', 'BOT_OPENID_METADATA is only allowed with NODE_ENV=test (it replaces the Bot Framework token issuer)');
+    if (env.BOT_FRAMEWORK_TOKEN_URL && env.NODE_ENV !== 'test') issue('BOT_FRAMEWORK_TOKEN_URL', 'BOT_FRAMEWORK_TOKEN_URL is only allowed with NODE_ENV=test (the app secret is posted to it)');
     if (env.TEAMS_WORKER_IDS?.length && !env.TEAMS_WORKER_TENANT_ID) issue('TEAMS_WORKER_TENANT_ID', 'TEAMS_WORKER_TENANT_ID is required with TEAMS_WORKER_IDS');
     if (env.RESPONSES_WEBHOOK_URL && !env.RESPONSES_WEBHOOK_SECRET?.length) issue('RESPONSES_WEBHOOK_SECRET', 'RESPONSES_WEBHOOK_SECRET is required with RESPONSES_WEBHOOK_URL');
     if (env.RESPONSES_WEBHOOK_URL && !env.REDIS_URL) issue('REDIS_URL', 'REDIS_URL is required for RESPONSES_WEBHOOK_URL (queued, retried delivery)');

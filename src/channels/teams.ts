@@ -12,6 +12,7 @@ import { routeConsole } from './teams-console.js';
 import { createPacer, isUnreachable, statusOf, type PaceOptions } from './teams-pace.js';
 import { memoryTeamsRecords, redisTeamsRecords } from './teams-records.js';
 import { createSpeaker, type ConversationIo } from './teams-speaker.js';
+import { checkTeamsCredentials } from './teams-token.js';
 import { checkinForm, checkinRequest, inviteFor, isWorker } from './teams-worker.js';
 
 /**
@@ -96,6 +97,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   if (!appId && !(config.TEAMS_ALLOW_UNAUTHENTICATED && config.NODE_ENV === 'test')) {
     throw new Error('Teams needs MICROSOFT_APP_ID (with its password or managed identity); only tests may run it without authentication');
   }
+  if (!opts.credentialsFactory) await checkTeamsCredentials(config);
   const bb = await import('botbuilder');
   const restoreConsole = routeConsole(log);
   const settings = {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
+import { startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
 import { redisUrl } from '../support/redis.js';
 import { buildImage, startBotProcess, WEBHOOK_SECRET } from './support.js';
 
@@ -15,6 +16,7 @@ import { buildImage, startBotProcess, WEBHOOK_SECRET } from './support.js';
 
 let image: string;
 let api: FakeBotApi;
+let connector: FakeConnector;
 let silent: Server;
 let silentRoot: string;
 /** A loopback port with nothing listening (taken, then released). */
@@ -25,6 +27,7 @@ const listen = (server: Server) => new Promise<number>((resolve) => server.liste
 beforeAll(async () => {
   image = await buildImage();
   api = await startFakeBotApi();
+  connector = await startFakeConnector({ accessToken: 'access-token', clientSecret: 'the-right-secret' });
   silent = createServer(() => {}); // accepts connections, never answers
   silentRoot = `http://127.0.0.1:${await listen(silent)}`;
   const probe = createServer();
@@ -34,6 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
+  await connector?.close();
   silent?.close();
 });
 
@@ -74,6 +78,32 @@ describe('start-up with a dependency missing (node dist/main.js)', () => {
     expect(r.lines).toHaveLength(1);
     expect(r.lines[0]).toMatch(new RegExp(`^feedbackbot could not start: TELEGRAM_BOT_TOKEN ${api.apiRoot}: the Bot API refused the token \\(40[14] `));
     expect(r.lines[0]).not.toContain('unknown-token');
+  }, 20_000);
+});
+
+describe('start-up with Teams credentials the token endpoint refuses (node dist/main.js)', () => {
+  const APP_ID = '00000000-0000-4000-8000-00000000aaaa';
+  const teams = (password: string, tokenUrl = connector.tokenUrl!) => ({ ...base(), NODE_ENV: 'test', MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: password, BOT_FRAMEWORK_TOKEN_URL: tokenUrl });
+
+  it('a wrong secret: MICROSOFT_APP_PASSWORD, the endpoint and Entra ID\'s code; the secret is never printed', async () => {
+    const r = await refusedStart(teams('a-wrong-secret'));
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([`feedbackbot could not start: MICROSOFT_APP_PASSWORD ${connector.tokenUrl}: the secret was refused (wrong or expired) (401 AADSTS7000215)`]);
+    expect(r.lines.join('')).not.toContain('a-wrong-secret');
+  }, 20_000);
+
+  it('an unreachable token endpoint: its address and "connection refused"', async () => {
+    const url = `http://127.0.0.1:${closedPort}/botframework.com/oauth2/v2.0/token`;
+    const r = await refusedStart(teams('the-right-secret', url));
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([`feedbackbot could not start: MICROSOFT_APP_PASSWORD ${url}: connection refused (ECONNREFUSED)`]);
+  }, 20_000);
+
+  it('the right secret: the bot starts', async () => {
+    const p = startBotProcess(image, teams('the-right-secret'));
+    await expect(p.base).resolves.toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    p.child.kill('SIGTERM');
+    await p.exit;
   }, 20_000);
 });
 

@@ -80,7 +80,11 @@ const ERROR_CODES: Record<number, { code: string; message: string }> = {
   502: { code: 'ServiceError', message: 'Bad gateway' },
 };
 
-export async function startFakeConnector(opts: { accessToken?: string } = {}): Promise<FakeConnector> {
+/**
+ * `clientSecret`: the token endpoint then checks the posted `client_secret` and refuses another one as Entra ID
+ * does (401 `invalid_client`, AADSTS7000215).
+ */
+export async function startFakeConnector(opts: { accessToken?: string; clientSecret?: string } = {}): Promise<FakeConnector> {
   const activities: RecordedActivity[] = [];
   const requests: RecordedRequest[] = [];
   const faults: Array<{ op: ConnectorOp; fault: ConnectorFault; left: number }> = [];
@@ -148,6 +152,10 @@ export async function startFakeConnector(opts: { accessToken?: string } = {}): P
       return fault.status;
     }
     if (route.op === 'token') {
+      if (opts.clientSecret !== undefined && new URLSearchParams(raw.toString()).get('client_secret') !== opts.clientSecret) {
+        send(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.' });
+        return 401;
+      }
       send(res, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: opts.accessToken });
       return 200;
     }
