@@ -1,6 +1,8 @@
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { auditRetention } from '../support/retention-audit.js';
+import { redisUrl } from '../support/redis.js';
 import { checkAfterSignal } from '../support/after-signal.js';
 import type { RecordedActivity } from '../support/fake-connector.js';
 import { actionsOf, cardOf, lastCard, message, post, sentTo, startHarness, textOf, WORKER, type Harness, type SentAction } from './teams-harness.js';
@@ -16,7 +18,10 @@ beforeAll(async () => {
   h = await startHarness({ env: { TEAMS_ALLOW_UNAUTHENTICATED: 'true' } });
 });
 afterEach(() => h.connector.clear());
-afterAll(() => h.close());
+afterAll(async () => {
+  await auditRetention(redisUrl(5), ['Het gaat goed zo, dank je.']);
+  await h.close();
+}, 30_000);
 
 let users = 0;
 const newUser = () => `00000000-aaaa-4bbb-8ccc-${String(++users).padStart(12, '0')}`;

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/http/server.js';
 import { checkAfterSignal } from '../support/after-signal.js';
 import { redisUrl } from '../support/redis.js';
+import { auditRetention } from '../support/retention-audit.js';
 import {
   botBlocked, editedMessage, groupMessage, nextUpdateId, photoMessage, postUpdate, stickerMessage, textMessage, voiceMessage,
 } from '../support/telegram-updates.js';
@@ -26,7 +27,11 @@ let nextUser = 7_000_100;
 beforeAll(async () => {
   h = await startHarness({ db: 3, pace: { intervalMs: 100, burst: 3 } });
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  // After every run above (consent, /wis, /stop, reminders): every key documented, none kept longer than promised.
+  await auditRetention(redisUrl(3), ['liever niet']);
+  await h.close();
+}, 30_000);
 
 /** A new person who opened a fresh invite for `flow`. */
 async function opened(flow: string, over: Parameters<Harness['invite']>[1] = {}, lng = 'nl'): Promise<{ u: TgUser; checkinId: string }> {

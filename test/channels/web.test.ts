@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditRetention } from '../support/retention-audit.js';
+import { redisUrl } from '../support/redis.js';
 import { createDemoWebLink } from '../../src/channels/web-demo.js';
 import { CSP } from '../../src/channels/web-security.js';
 import { checkAfterSignal } from '../support/after-signal.js';
@@ -20,9 +22,10 @@ beforeAll(async () => {
   web = await startWeb({ redisDb: 6 });
 });
 afterAll(async () => {
+  await auditRetention(redisUrl(6), ['Dank je']);
   await web.close();
   await redis.quit();
-});
+}, 30_000);
 
 /** Opens an invite in a fresh browser: landing page, then the "open" button, which leads to the flow's intro. */
 async function opened(url: string, intro = 'Hallo! Hoe was het?', acceptLanguage?: string): Promise<WebClient> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditRetention } from '../support/retention-audit.js';
 import { createCore, type Core } from '../../src/app.js';
 import { createTelegramChannel, type TelegramChannel } from '../../src/channels/telegram.js';
 import { createCheckinsFor, type CheckinsWiring } from '../../src/checkins/index.js';
@@ -50,6 +51,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await auditRetention(redisUrl(DB), []);
   await telegram?.stop();
   await app?.close();
   await wiring?.close();
