@@ -229,6 +229,8 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
       started = true;
       try {
         if (ctx.activity.type === 'message') await onMessage(ctx);
+        // An invoke the bot has no use for still gets its answer; without one botbuilder replies 501 and Teams retries.
+        else if (ctx.activity.type === 'invoke') await ctx.sendActivity({ type: 'invokeResponse', value: { status: 200 } });
       } catch (err) {
         failure = err;
       }
