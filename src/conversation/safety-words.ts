@@ -69,7 +69,11 @@ const isSwap = (a: string, b: string) => {
 };
 const MAX_CACHE = 10_000;
 
-export function buildWordIndex(words: readonly ListWord[], ordinary: ReadonlySet<string>): WordIndex {
+/**
+ * `endings`: pairs of word endings a language's writers mix up, read as the same ("d=t": Dutch "slaad" is "slaat",
+ * "mishandeld" and "mishandelt" alike).
+ */
+export function buildWordIndex(words: readonly ListWord[], ordinary: ReadonlySet<string>, endings: readonly [string, string][] = []): WordIndex {
   const exact = new Map<string, number[]>();
   const fuzzy = new Map<string, number[]>();
   const prefixes = new Map<string, number[]>();
@@ -109,6 +113,9 @@ export function buildWordIndex(words: readonly ListWord[], ordinary: ReadonlySet
 
   function compute(token: string): readonly number[] {
     const ids = new Set<number>(exact.get(token) ?? exact.get(undouble(token)) ?? NONE);
+    for (const [from, to] of endings) {
+      if (ids.size === 0 && token.length > from.length + 2 && token.endsWith(from)) for (const id of exact.get(token.slice(0, -from.length) + to) ?? NONE) ids.add(id);
+    }
     // Every beginning and ending of the token is looked up: the cost follows the token, not the lists.
     for (let k = 1; k <= token.length; k++) {
       for (const id of prefixes.get(token.slice(0, k)) ?? NONE) ids.add(id);

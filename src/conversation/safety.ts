@@ -19,6 +19,8 @@ export interface SafetyLexicon {
   /** Function words only this language uses ("het", "niet"; "the", "and"; "les", "pas"): see compileDetector. */
   markers?: string[];
   spellings?: string[];
+  /** "from=to" word endings writers mix up ("d=t"): a word ending in one is also read with the other. */
+  endings?: string[];
   emoji?: string[];
   ordinary?: string[];
   concepts?: Record<string, string[]>;
@@ -144,7 +146,8 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
       };
     }),
   }));
-  const index = buildWordIndex(words, new Set((lexicon.ordinary ?? []).map((w) => normalise(w))));
+  const endings = (lexicon.endings ?? []).map((e) => e.split('=') as [string, string]);
+  const index = buildWordIndex(words, new Set((lexicon.ordinary ?? []).map((w) => normalise(w))), endings);
 
   /** Where each concept occurs in the text: the position of its entry's first word, ascending. */
   function locate(toks: readonly string[]): number[][] {

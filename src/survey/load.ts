@@ -189,7 +189,7 @@ function flatKeys(obj: unknown, prefix = ''): string[] {
 }
 
 /** The safety net's word classes and rules are each language's own (safety.ts): not texts to translate one to one. */
-const DETECTOR_KEYS = new Set(['spellings', 'emoji', 'ordinary', 'concepts', 'rules', 'window']);
+const DETECTOR_KEYS = new Set(['markers', 'spellings', 'endings', 'emoji', 'ordinary', 'concepts', 'rules', 'window']);
 
 /** Dutch is the reference: every UI and safety text it has must exist in every other shipped language. */
 function checkSharedTexts(res: Resources, problems: string[]): void {
