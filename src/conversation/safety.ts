@@ -54,6 +54,18 @@ const MAX_GAP = 2;
 
 type Spellings = ReadonlyMap<string, string[]>;
 
+/** The first index of an ascending list whose value is at least `v` (binary search: places are kept sorted). */
+function firstAtLeast(list: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** `"nie=niet"` lines (a list, so languages need not share keys) as a lookup. */
 export function spellingsOf(lines: readonly string[]): Spellings {
   const out = new Map<string, string[]>();
@@ -160,11 +172,11 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
       }
     });
     /** Where the phrase's last word is, when its words follow from `from` on; -1 when they do not. */
-    const end = (p: readonly number[], k: number, from: number): number => {
-      if (k === p.length) return from - 1;
-      for (const pos of at.get(p[k]!) ?? []) {
-        if (pos < from || pos > from + MAX_GAP) continue;
-        const e = end(p, k + 1, pos + 1);
+    const end = (p: readonly number[], k: number, start: number): number => {
+      if (k === p.length) return start - 1;
+      const list = at.get(p[k]!) ?? [];
+      for (let i = firstAtLeast(list, start); i < list.length && list[i]! <= start + MAX_GAP; i++) {
+        const e = end(p, k + 1, list[i]! + 1);
         if (e >= 0) return e;
       }
       return -1;
@@ -188,7 +200,10 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
     });
   }
 
-  const near = (list: readonly number[], lo: number, hi: number) => list.some((p) => p >= lo && p <= hi);
+  const near = (list: readonly number[], lo: number, hi: number) => {
+    const i = firstAtLeast(list, lo);
+    return i < list.length && list[i]! <= hi;
+  };
 
   function holds(rule: Rule, where: readonly number[][]): boolean {
     const { all } = rule;
@@ -202,8 +217,11 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
       let ok = true;
       for (let k = 0; k < all.length && ok; k++) {
         let best = -1;
-        for (const p of where[all[k]!]!) {
-          if (Math.abs(p - a) > rule.window || (best >= 0 && Math.abs(p - a) >= Math.abs(best - a))) continue;
+        // Only the places within the window are looked at: a word typed 300 times costs no more than once.
+        const list = where[all[k]!]!;
+        for (let i = firstAtLeast(list, a - rule.window); i < list.length && list[i]! <= a + rule.window; i++) {
+          const p = list[i]!;
+          if (best >= 0 && Math.abs(p - a) >= Math.abs(best - a)) continue;
           // A concept named twice ("family hurt family") needs two different places.
           let taken = false;
           for (let j = 0; j < k; j++) if (all[j] === all[k] && chosen[j] === p) taken = true;
@@ -220,6 +238,18 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
     return false;
   }
 
+  /** Whether two sorted lists of places have a pair within the window: one walk along both. */
+  const close = (xs: readonly number[], ys: readonly number[]) => {
+    let i = 0;
+    let j = 0;
+    while (i < xs.length && j < ys.length) {
+      if (Math.abs(xs[i]! - ys[j]!) <= window) return true;
+      if (xs[i]! < ys[j]!) i++;
+      else j++;
+    }
+    return false;
+  };
+
   function read(words: readonly string[]): Reading {
     const where = locate(respell(words, spellings));
     return {
@@ -229,7 +259,7 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
         const out = present.map((c) => conceptNames[c]!);
         for (const a of present)
           for (const b of present)
-            if (a < b && where[a]!.some((p) => where[b]!.some((q) => Math.abs(p - q) <= window))) out.push(`${conceptNames[a]}+${conceptNames[b]}`);
+            if (a < b && close(where[a]!, where[b]!)) out.push(`${conceptNames[a]}+${conceptNames[b]}`);
         return out;
       },
     };
