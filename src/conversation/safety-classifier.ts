@@ -19,10 +19,10 @@ export interface Classifier {
 
 export const MAX_CHARS = 2000;
 /**
- * Fewer words than this and the classifier keeps quiet: one or two words ("thuis", "nooit", a button's label) are
- * too little to judge by n-grams, and the short disclosures ("kms", "papa slaat") are the rules' to catch.
+ * Fewer words than this and the classifier keeps quiet: a few words ("thuis", "leave me alone", a button's label)
+ * are too little to judge by n-grams, and the short disclosures ("kms", "papa slaat mij") are the rules' to catch.
  */
-export const MIN_WORDS = 3;
+export const MIN_WORDS = 4;
 
 /** Concept names (and close pairs) of the rules' word classes in a text: the classifier's most general cues. */
 export type ConceptsOf = (text: string) => string[];

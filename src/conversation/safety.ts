@@ -232,8 +232,10 @@ export function compileSignals(lexicon: SafetyLexicon): LanguageMatcher {
         lo = Math.min(lo, best);
         hi = Math.max(hi, best);
       }
-      // An excluding concept counts within the window around the words the rule matched.
-      if (ok && !rule.none.some((c) => near(where[c]!, lo - rule.window, hi + rule.window))) return true;
+      // An excluding concept counts within the window around the words the rule matched (never less than the
+      // language's window: a tight rule still hears "...on a piece of paper").
+      const reach = Math.max(rule.window, window);
+      if (ok && !rule.none.some((c) => near(where[c]!, lo - reach, hi + reach))) return true;
     }
     return false;
   }
