@@ -66,7 +66,7 @@ export interface CoreOptions {
 export async function createCore(config: Config, log: Logger, opts: CoreOptions = {}): Promise<Core> {
   const bank = loadBank({ flowDirs: opts.flowDirs ?? [`${ROOT}flows`], localeDirs: opts.localeDirs ?? [`${ROOT}locales`] });
   const texts = createTexts(bank.resources);
-  const engine = createEngine(bank, texts);
+  const engine = createEngine(bank, texts, { defaultLocale: config.DEFAULT_LOCALE });
   const { pseudonymise, generated } = createPseudonymiser(config.PSEUDONYM_KEY);
   if (generated) log.warn('PSEUDONYM_KEY is not set: pseudonyms change at every restart');
 
@@ -112,7 +112,7 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });
   // Safety signals are coalesced per conversation on their way out; the help lines are the engine's and always shown.
-  runner = createRunner({ bank, engine, texts, store, delivery: withSignalWindow(delivery, { redis }), timers, log, timerScale: config.TIMER_SCALE, onEvents: opts.onEvents });
+  runner = createRunner({ bank, engine, texts, store, delivery: withSignalWindow(delivery, { redis }), timers, log, timerScale: config.TIMER_SCALE, onEvents: opts.onEvents, defaultLocale: config.DEFAULT_LOCALE });
 
   return {
     config, log, bank, texts, engine, store, delivery, timers, runner, pseudonymise, redis, sinkDescription, outbound,

@@ -196,7 +196,9 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
       }
       if (worker && reading.kind === 'checkinCreate') return await createCheckin(a, userId, reading.fields, io, lng);
       // Not a worker: `checkin` is just text, and a forged worker submit means nothing.
-      const input: Input = reading.kind === 'input' ? reading.input : a.text ? { kind: 'text', text: a.text } : { kind: 'unsupported' };
+      const read: Input = reading.kind === 'input' ? reading.input : a.text ? { kind: 'text', text: a.text } : { kind: 'unsupported' };
+      // The client's language goes with what is typed: said before a check-in exists, the answer is in it.
+      const input: Input = read.kind === 'text' || read.kind === 'unsupported' ? { ...read, lng } : read;
       if (worker && input.kind === 'text' && !(await storage(core.store.load(key)))) {
         await io.send(cardActivity(workerMenuCard(texts.t(lng))));
         return;

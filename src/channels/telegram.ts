@@ -182,10 +182,10 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
     const text = ctx.message.text.trim();
     const m = SLASH_START.exec(text) ?? TYPED_START.exec(text);
     if (m) return start(ctx, ctx.chat.id, m[1]);
-    return turn(ctx, ctx.chat.id, { kind: 'text', text: ctx.message.text });
+    return turn(ctx, ctx.chat.id, { kind: 'text', text: ctx.message.text, lng: langOf(ctx) });
   });
   // Stickers, photos, voice messages…: the engine answers that only text and buttons work.
-  bot.on('message', (ctx) => turn(ctx, ctx.chat.id, { kind: 'unsupported' }));
+  bot.on('message', (ctx) => turn(ctx, ctx.chat.id, { kind: 'unsupported', lng: langOf(ctx) }));
 
   bot.catch((err) => log.error({ err: errorSummary(err) }, 'telegram: update failed (polling)'));
 

@@ -1,7 +1,7 @@
 import { createActor, type AnyActorScope, type AnyStateMachine } from 'xstate';
 import type { Texts } from '../i18n.js';
 import type { Bank } from '../survey/load.js';
-import { LOCALES, type LoadedFlow } from '../survey/schema.js';
+import { LOCALES, type LoadedFlow, type Locale } from '../survey/schema.js';
 import { safetyThreshold } from '../survey/score.js';
 import { buttonIntent, decodeButton, textIntent, type Expectation } from './input.js';
 import { buildLexicons, type Lexicons } from './lexicon.js';
@@ -50,7 +50,13 @@ function pureMachine(machine: AnyStateMachine): PureMachine {
   };
 }
 
-export function createEngine(bank: Bank, texts: Texts): Engine {
+export interface EngineOptions {
+  /** The language of what is said before a check-in exists, when the platform gives no hint (`DEFAULT_LOCALE`). */
+  defaultLocale?: Locale;
+}
+
+export function createEngine(bank: Bank, texts: Texts, opts: EngineOptions = {}): Engine {
+  const defaultLocale = opts.defaultLocale ?? LOCALES[0];
   const render = createRenderer(texts);
   const lexicons = buildLexicons(texts.resources, bank.versions.values());
   const detector = compileDetector(
@@ -208,10 +214,11 @@ export function createEngine(bank: Bank, texts: Texts): Engine {
     }
     const fired = input.kind === 'text' ? signals(input.text) : [];
     if (!state) {
-      if (fired.length) out.prompts.push(render.help('nl', 'teen', 'safety'));
+      const lng = ('lng' in input && input.lng) || defaultLocale;
+      if (fired.length) out.prompts.push(render.help(lng, 'teen', 'safety'));
       // "/hulp" shows the help lines at any time, also before any check-in.
-      else if (input.kind === 'text' && textIntent(input.text, { kind: 'closed' }, lexicons, 'nl').type === 'help') out.prompts.push(render.help('nl', 'teen', 'help'));
-      out.prompts.push(input.kind === 'unsupported' ? render.onlyText('nl') : render.noCheckin('nl'));
+      else if (input.kind === 'text' && textIntent(input.text, { kind: 'closed' }, lexicons, lng).type === 'help') out.prompts.push(render.help(lng, 'teen', 'help'));
+      out.prompts.push(input.kind === 'unsupported' ? render.onlyText(lng) : render.noCheckin(lng));
       return out;
     }
     if (input.kind === 'unsupported') {

@@ -4,7 +4,7 @@ import type { Texts } from '../i18n.js';
 import type { ConversationTimers } from '../sessions/timers.js';
 import type { SessionStore, Stored } from '../sessions/store.js';
 import type { Bank } from '../survey/load.js';
-import type { LoadedFlow, Locale } from '../survey/schema.js';
+import { LOCALES, type LoadedFlow, type Locale } from '../survey/schema.js';
 import type { Engine } from './engine.js';
 import { tooLong, MAX_TYPED_CHARS } from './limits.js';
 import { SETTLED_STATES } from './machine.js';
@@ -62,6 +62,8 @@ export interface RunnerDeps {
   timerScale?: number;
   /** Called after a saved turn for events other parts care about (check-in status, metrics). */
   onEvents?: (key: string, events: EngineEvent[], state: Snapshot | undefined) => Promise<void>;
+  /** The language when a conversation has none yet (`DEFAULT_LOCALE`). */
+  defaultLocale?: Locale;
 }
 
 const RECENT = 20;
@@ -81,6 +83,7 @@ export interface Runner {
 
 export function createRunner(deps: RunnerDeps): Runner {
   const { bank, engine, store, delivery, log } = deps;
+  const defaultLocale = deps.defaultLocale ?? LOCALES[0];
   const now = deps.now ?? (() => new Date());
   const hourMs = 3600_000 * (deps.timerScale ?? 1);
 
@@ -131,7 +134,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     // Expiry is silent: the respondent is told kindly when they write again.
     if (turn.input.kind === 'timer' && turn.input.timer === 'expire') result = { ...result, prompts: [] };
     await queueOutgoing(result.events);
-    const extra = await beforeSave(turn.key, result, at, result.state?.context.lng ?? conv?.snap.context.lng ?? 'nl');
+    const extra = await beforeSave(turn.key, result, at, result.state?.context.lng ?? conv?.snap.context.lng ?? defaultLocale);
     const recent = turn.updateId ? [...(conv?.recent ?? []).slice(-(RECENT - 1)), turn.updateId] : (conv?.recent ?? []);
     if (!result.state) {
       if (conv) await store.delete(turn.key);
@@ -200,7 +203,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   /** Text over the limit is not read at all (not even by the safety check): a kind word, and nothing changes. */
   async function refuseLong(key: string): Promise<TurnResult> {
     const snap = (await store.load(key))?.state.snap;
-    const t = deps.texts.t(snap?.context.lng ?? 'nl');
+    const t = deps.texts.t(snap?.context.lng ?? defaultLocale);
     const text = t('tooLong', { max: MAX_TYPED_CHARS, context: snap?.context.checkin.ageBand ?? undefined });
     return { prompts: [{ kind: 'notice', text }], events: [], duplicate: false, state: snap };
   }

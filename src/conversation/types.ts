@@ -23,12 +23,13 @@ export interface CheckinInfo {
 /** What a respondent did, in platform-neutral form. Channels build these; the engine interprets them. */
 export type Input =
   | { kind: 'open'; checkin: CheckinInfo }
-  | { kind: 'text'; text: string }
+  /** `lng`: the platform's language hint, for what is said before a check-in exists (its language wins after). */
+  | { kind: 'text'; text: string; lng?: Locale }
   /** A button press: `data` is what the engine put on the button (item, revision, action). */
   | { kind: 'button'; data: string }
   | { kind: 'timer'; timer: 'reminder' | 'expire' }
   /** A sticker, photo, voice message…: the bot only understands text and buttons. */
-  | { kind: 'unsupported' };
+  | { kind: 'unsupported'; lng?: Locale };
 
 /** What the respondent means, whatever way they said it. Also the engine machine's events. */
 export type Intent =
