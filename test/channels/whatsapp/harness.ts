@@ -16,7 +16,7 @@ import { freshRedis, redisUrl } from '../../support/redis.js';
 import { buttonReply, listReply, messageFrom, postNotification, templateButton, text, type MessageOptions, type Notification } from '../../support/whatsapp-notifications.js';
 
 /**
- * The WhatsApp channel as production runs it, on 127.0.0.1: the real core (Redis DB 14 unless told otherwise), the
+ * The WhatsApp channel as production runs it, on 127.0.0.1: the real core (on the Redis database given, or in memory), the
  * check-in service with follow-ups, the one Fastify server with `GET`/`POST /whatsapp`, and the fake Graph API the
  * channel sends to over real HTTP. Every log line (trace level) is kept, so tests can check that no number leaks.
  * `WaUser` plays a person in their WhatsApp: typing, tapping reply buttons and list rows of the newest messages.
@@ -48,14 +48,15 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  db?: number;
+  /** Redis database (flushed first), or false for the embedded memory store. */
+  db: number | false;
   env?: Record<string, string>;
   pace?: Pace;
 }
 
-export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const db = opts.db ?? 14;
-  await (await freshRedis(db)).quit();
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const { db } = opts;
+  if (db !== false) await (await freshRedis(db)).quit();
   const dataDir = mkdtempSync(join(tmpdir(), 'fb-whatsapp-'));
   const api = await startFakeGraphApi();
   const logs: string[] = [];
@@ -66,7 +67,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const config = loadConfig({
-    NODE_ENV: 'test', REDIS_URL: redisUrl(db), PSEUDONYM_KEY: 'whatsapp-test-key-'.padEnd(40, 'x'), DATA_DIR: dataDir, PUBLIC_URL: 'https://feedback.example.be',
+    NODE_ENV: 'test', ...(db === false ? {} : { REDIS_URL: redisUrl(db) }), PSEUDONYM_KEY: 'whatsapp-test-key-'.padEnd(40, 'x'), DATA_DIR: dataDir, PUBLIC_URL: 'https://feedback.example.be',
     WHATSAPP_ACCESS_TOKEN: api.token, WHATSAPP_PHONE_NUMBER_ID: api.phoneNumberId, WHATSAPP_APP_SECRET: APP_SECRET, WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
     WHATSAPP_API_ROOT: api.apiRoot, WHATSAPP_NUMBER: `+${BUSINESS_NUMBER}`,
     ...opts.env,

@@ -3,13 +3,14 @@ import { messageFrom, signature, status, text } from '../../support/whatsapp-not
 import { APP_SECRET, startHarness, VERIFY_TOKEN, type Harness } from './harness.js';
 
 /**
- * The webhook's doors, over real HTTP on 127.0.0.1 (Redis DB 14): Meta's subscription check, and a notification
+ * The webhook's doors, over real HTTP on 127.0.0.1: Meta's subscription check, and a notification
  * refused before anything is read unless its signature is the HMAC of the exact bytes under the app secret.
+ * Redis DB 10.
  */
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ db: 10 });
 });
 afterAll(() => h.close());
 
