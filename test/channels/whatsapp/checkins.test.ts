@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAfterSignal } from '../../support/after-signal.js';
 import { auditRetention } from '../../support/retention-audit.js';
 import { redisUrl } from '../../support/redis.js';
 import { BUSINESS_NUMBER, choicesOf, listButtonOf, startHarness, textOf, type Harness, type WaUser } from './harness.js';
@@ -277,5 +278,20 @@ describe('WhatsApp: what is kept, and /wis', () => {
     const { u } = await opened('parent-checkin', 'nl');
     for (const text of ['start', '4', '5', '3', '4', '7', 'Het gaat beter sinds de kerstvakantie']) await u.say(text);
     await auditRetention(redisUrl(15), ['Het gaat beter sinds de kerstvakantie']);
+  });
+});
+
+describe('WhatsApp: after the safety net', () => {
+  it('shows help first, asks again kindly, and closes with the help lines and no 🌟', async () => {
+    const { u } = await opened('child-checkin', 'nl', 'young');
+    await checkAfterSignal(async (lines) => {
+      const shown: string[] = [];
+      for (const line of lines) {
+        const at = u.messages().length;
+        expect((await u.say(line)).status).toBe(200);
+        shown.push(u.texts(at).join('\n'));
+      }
+      return shown;
+    }, h.core.texts);
   });
 });
