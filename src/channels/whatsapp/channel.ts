@@ -119,13 +119,15 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions): WhatsAppCha
   }
 
   /**
-   * A press on a reply button or list row. Messages keep their buttons forever, so one whose message is not among
-   * those of the question on screen, yet names that question (an older check-in's, at the same revision), is stale.
+   * A press on a reply button or list row. Messages keep their buttons forever: one on the message of an earlier
+   * question (its context id) that names the question on screen (an earlier check-in's, at the same revision) is
+   * stale. Every other press is the engine's to judge by the revision its data carries.
    */
   async function pressed(key: string, data: string, context: string | undefined): Promise<Input> {
-    const open = (await speaker.record(key))?.open;
+    const rec = await speaker.record(key);
     const b = decodeButton(data);
-    const older = open && b && context && b.rev === open.rev && b.ask === open.ask && !open.ids.includes(hash(context));
+    const on = context && hash(context);
+    const older = rec?.open && b && on && b.rev === rec.open.rev && b.ask === rec.open.ask && !rec.open.ids.includes(on) && rec.past?.includes(on);
     return { kind: 'button', data: older ? STALE_PRESS : data };
   }
 

@@ -58,8 +58,8 @@ const codeOf = (body: unknown): number | undefined => {
 };
 
 export interface GraphClient {
-  /** Sends one message; resolves with its id (`wamid.…`). */
-  send(to: string, message: Outgoing): Promise<string>;
+  /** Sends one message; resolves with its id (`wamid.…`), undefined if an accepting answer named none. */
+  send(to: string, message: Outgoing): Promise<string | undefined>;
   /** Marks a received message read (blue ticks). */
   markRead(messageId: string): Promise<void>;
 }
@@ -98,8 +98,7 @@ export function createGraphClient(opts: GraphOptions): GraphClient {
     async send(to, message) {
       const answer = await post({ messaging_product: 'whatsapp', recipient_type: 'individual', to, ...message });
       const id = (answer as { messages?: Array<{ id?: unknown }> } | undefined)?.messages?.[0]?.id;
-      if (typeof id !== 'string') throw new GraphError(200, undefined);
-      return id;
+      return typeof id === 'string' ? id : undefined;
     },
     async markRead(messageId) {
       await post({ messaging_product: 'whatsapp', status: 'read', message_id: messageId });

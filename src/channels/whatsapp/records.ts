@@ -24,6 +24,8 @@ export interface WaRecord {
   unreachable?: boolean;
   /** The question on screen: what it asks, at which revision, and the (hashed) ids of the messages that carry it. */
   open?: { ask: string; rev: number; ids: string[] };
+  /** Hashed ids of the messages of earlier questions (the newest few dozen): a press on one of them is old. */
+  past?: string[];
   /** Said while the window was closed: sent once the respondent answers the template that stood in for it. */
   held?: Prompt[];
   /** Epoch seconds: consent to follow-ups keeps the record (and so the number) at least until then. */

@@ -67,6 +67,8 @@ export interface Speaker {
 
 /** Copies of the same question (asked again after a notice) stay pressable; a few are enough. */
 const MAX_OPEN_IDS = 8;
+/** Earlier questions' messages remembered: a whole check-in or two. */
+const MAX_PAST_IDS = 48;
 
 export function createSpeaker(deps: SpeakerDeps): Speaker {
   const { graph, records, lanes, texts, log, hash } = deps;
@@ -74,7 +76,7 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
   const lngOf = (rec: WaRecord) => rec.lng ?? deps.defaultLocale;
   const wordsOf = (lng: Locale): Words => ({ choose: texts.t(lng)('whatsapp:choose'), more: texts.t(lng)('whatsapp:more') });
 
-  async function send(key: string, to: string, message: Outgoing): Promise<string> {
+  async function send(key: string, to: string, message: Outgoing): Promise<string | undefined> {
     await lanes.slot(key);
     try {
       return await graph.send(to, message);
@@ -92,10 +94,11 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
       const ids: string[] = [];
       for (const m of toMessages({ ...p, text: commandsAsWords(p.text, deps.isCommand) }, words)) {
         const id = await send(key, rec.to, m);
-        if (m.type === 'interactive') ids.push(hash(id));
+        if (m.type === 'interactive' && id) ids.push(hash(id));
       }
       if (p.kind !== 'question' || !p.ask || p.rev === undefined) continue;
       const again = rec.open?.ask === p.ask && rec.open.rev === p.rev;
+      if (!again && rec.open?.ids.length) rec.past = [...(rec.past ?? []), ...rec.open.ids].slice(-MAX_PAST_IDS);
       rec.open = { ask: p.ask, rev: p.rev, ids: [...(again ? rec.open!.ids : []), ...ids].slice(-MAX_OPEN_IDS) };
     }
   }

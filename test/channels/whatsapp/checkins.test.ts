@@ -142,6 +142,19 @@ describe('WhatsApp: duplicates and old buttons', () => {
   });
 });
 
+describe('WhatsApp: presses the bot cannot place', () => {
+  it('a press quoting a message the bot does not know, or none, is judged by its data alone', async () => {
+    const { u } = await opened('parent-checkin', 'nl');
+    const { messageFrom, buttonReply } = await import('../../support/whatsapp-notifications.js');
+    const start = u.find('st')!.choice;
+    await h.post(messageFrom(h.api.phoneNumberId, u.waId, buttonReply(start.id, start.title), { context: 'wamid.SOMETHING-ELSE' }));
+    expect((await h.core.store.load(u.key))!.state.snap.value).toBe('asking');
+    const four = u.find('a:4')!.choice;
+    await h.post(messageFrom(h.api.phoneNumberId, u.waId, buttonReply(four.id, four.title)));
+    expect((await h.core.store.load(u.key))!.state.snap.context.answers.p_heard?.v).toBe(4);
+  });
+});
+
 describe('WhatsApp: commands as words, and what is not text', () => {
   it('help, language, my answers and stop work as plain words; texts show words to type, not /commands', async () => {
     const { u } = await opened('parent-checkin', 'nl');
