@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * A Cloud API webhook notification, read: the messages people sent and the statuses of messages the bot sent, for
- * this business number only (an app may serve several). Pure; only the fields the channel reads are checked, the
- * rest passes. A body that is not a notification at all is `undefined`: acknowledged and ignored, since a 5xx
+ * this business number only (an app may serve several: a change that names another number is skipped). Pure; only
+ * the fields the channel reads are checked, the rest passes; Meta always sends `object`, `field` and `metadata`, but
+ * a change without them is read as this number's messages. A body that is not a notification at all is `undefined`: acknowledged and ignored, since a 5xx
  * would have Meta deliver it again for days.
  */
 
@@ -64,10 +65,10 @@ const Status = z.looseObject({
   errors: z.array(z.looseObject({ code: z.number() })).optional(),
 });
 const Body = z.looseObject({
-  object: z.literal('whatsapp_business_account'),
+  object: z.literal('whatsapp_business_account').optional(),
   entry: z.array(z.looseObject({
     changes: z.array(z.looseObject({
-      field: z.string(),
+      field: z.string().optional(),
       value: z.looseObject({
         metadata: z.looseObject({ phone_number_id: z.string() }).optional(),
         messages: z.array(Message).optional(),
@@ -102,7 +103,7 @@ export function readNotification(body: unknown, phoneNumberId: string): Notifica
   if (!parsed.success) return undefined;
   const values = parsed.data.entry
     .flatMap((e) => e.changes)
-    .filter((c) => c.field === 'messages' && c.value.metadata?.phone_number_id === phoneNumberId)
+    .filter((c) => (c.field ?? 'messages') === 'messages' && (c.value.metadata?.phone_number_id ?? phoneNumberId) === phoneNumberId)
     .map((c) => c.value);
   return {
     messages: values.flatMap((v) => v.messages ?? []).map((m) => ({

@@ -72,4 +72,10 @@ describe('WhatsApp webhook: signatures (POST /whatsapp)', () => {
     expect(h.api.reads()).toHaveLength(1);
     expect(h.api.messages(waId).map((m) => m.type)).toEqual(['text']);
   });
+
+  it('reads a bare change without object, field or metadata as this number\'s', async () => {
+    const bare = { entry: [{ changes: [{ value: { messages: [{ from: '32471000002', id: 'wamid.BARE1', type: 'text', text: { body: 'hallo' } }] } }] }] };
+    expect((await h.post(bare)).status).toBe(200);
+    expect(h.api.messages('32471000002')).toHaveLength(1);
+  });
 });
