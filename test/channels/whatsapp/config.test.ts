@@ -29,6 +29,7 @@ describe('WhatsApp configuration', () => {
   it('keeps the number as digits for wa.me, defaults the API root to Meta\'s, and refuses plain http elsewhere', () => {
     const config = loadConfig({ ...FOUR, WHATSAPP_NUMBER: '+32 470 12 34 56' });
     expect(config.WHATSAPP_NUMBER).toBe('32470123456');
+    expect(loadConfig({ ...FOUR, WHATSAPP_NUMBER: '0032 (470) 12-34-56' }).WHATSAPP_NUMBER).toBe('32470123456');
     expect(config.WHATSAPP_API_ROOT).toMatch(/^https:\/\/graph\.facebook\.com\/v\d+\.\d+$/);
     expect(problems({ ...FOUR, WHATSAPP_NUMBER: '0470 12 34 56' })[0]).toMatch(/^WHATSAPP_NUMBER: /);
     expect(problems({ ...FOUR, WHATSAPP_API_ROOT: 'http://graph.example.org/v23.0' })[0]).toMatch(/^WHATSAPP_API_ROOT: .*https/);
