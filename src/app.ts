@@ -34,6 +34,8 @@ export interface Outbound {
   send(key: string, prompts: Prompt[], about?: { checkinId: string; lng: Locale }): Promise<'sent' | 'unreachable'>;
   /** Keeps what the channel needs to write to this conversation for at least `seconds` (consent to follow-ups). */
   keep(key: string, seconds: number): Promise<void>;
+  /** False when the channel cannot write first weeks later (WhatsApp without a check-in template): consent is not asked. */
+  writesFirst?: boolean;
 }
 
 /** The channel that writes first in conversation `key`: its sender is registered under the key's prefix (`tg:…`). */

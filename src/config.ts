@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { TemplatesSetting } from './channels/whatsapp/window.js';
 import { LOCALES } from './survey/schema.js';
 
 /**
@@ -65,6 +66,16 @@ const Env = z
     /** Workers may create check-ins from Teams: their Entra ID tenant and object ids. */
     TEAMS_WORKER_TENANT_ID: z.string().min(1).optional(),
     TEAMS_WORKER_IDS: list.pipe(z.array(z.string().regex(/^[0-9a-f-]{36}$/i, 'TEAMS_WORKER_IDS must be comma-separated Entra ID object ids (GUIDs)'))).optional(),
+    /** WhatsApp Cloud API: the four below turn the channel on together (see docs/whatsapp.md). */
+    WHATSAPP_ACCESS_TOKEN: z.string().regex(/^\S+$/, 'WHATSAPP_ACCESS_TOKEN must not contain spaces').optional(),
+    WHATSAPP_PHONE_NUMBER_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'WHATSAPP_PHONE_NUMBER_ID must be the id of the business phone number (digits, as Meta shows it), not the number itself').optional(),
+    WHATSAPP_APP_SECRET: z.string().regex(/^\S+$/, 'WHATSAPP_APP_SECRET must not contain spaces').optional(),
+    WHATSAPP_VERIFY_TOKEN: z.string().regex(/^[\x21-\x7e]{1,256}$/, 'WHATSAPP_VERIFY_TOKEN must be printable characters without spaces').optional(),
+    WHATSAPP_API_ROOT: httpsOrLoopback('WHATSAPP_API_ROOT').default('https://graph.facebook.com/v23.0'),
+    /** The business number in international form (+32 470 12 34 56 or 32470123456), kept as digits for wa.me links. */
+    WHATSAPP_NUMBER: z.string().regex(/^(\+|00)?[1-9][\d ().-]{6,24}$/, 'WHATSAPP_NUMBER must be the number in international form, e.g. +32470123456').transform((s) => s.replace(/^00/, '').replace(/\D/g, '')).optional(),
+    /** Approved templates for writing first outside the 24-hour window (channels/whatsapp/window.ts). */
+    WHATSAPP_TEMPLATES: TemplatesSetting.optional(),
     RESPONSES_WEBHOOK_URL: httpsOrLoopback('RESPONSES_WEBHOOK_URL').optional(),
     RESPONSES_WEBHOOK_SECRET: webhookSecrets.optional(),
     SAFETY_WEBHOOK_URL: httpsOrLoopback('SAFETY_WEBHOOK_URL').optional(),
@@ -95,6 +106,11 @@ const Env = z
     if (env.BOT_OPENID_METADATA && env.NODE_ENV !== 'test') issue('BOT_OPENID_METADATA', 'BOT_OPENID_METADATA is only allowed with NODE_ENV=test (it replaces the Bot Framework token issuer)');
     if (env.BOT_FRAMEWORK_TOKEN_URL && env.NODE_ENV !== 'test') issue('BOT_FRAMEWORK_TOKEN_URL', 'BOT_FRAMEWORK_TOKEN_URL is only allowed with NODE_ENV=test (the app secret is posted to it)');
     if (env.TEAMS_WORKER_IDS?.length && !env.TEAMS_WORKER_TENANT_ID) issue('TEAMS_WORKER_TENANT_ID', 'TEAMS_WORKER_TENANT_ID is required with TEAMS_WORKER_IDS');
+    const whatsapp = ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID', 'WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN'] as const;
+    const waSet = whatsapp.filter((k) => env[k] !== undefined);
+    if (waSet.length && waSet.length < whatsapp.length) {
+      for (const k of whatsapp) if (!env[k]) issue(k, `${k} is missing: WhatsApp is half-configured (${waSet.join(', ')} set)`);
+    }
     if (env.RESPONSES_WEBHOOK_URL && !env.RESPONSES_WEBHOOK_SECRET?.length) issue('RESPONSES_WEBHOOK_SECRET', 'RESPONSES_WEBHOOK_SECRET is required with RESPONSES_WEBHOOK_URL');
     if (env.RESPONSES_WEBHOOK_URL && !env.REDIS_URL) issue('REDIS_URL', 'REDIS_URL is required for RESPONSES_WEBHOOK_URL (queued, retried delivery)');
     if (env.NODE_ENV === 'production' && env.TIMER_SCALE !== 1) issue('TIMER_SCALE', 'TIMER_SCALE is for tests and drills; it is refused with NODE_ENV=production');

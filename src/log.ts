@@ -11,6 +11,8 @@ export const REDACTED_KEYS: ReadonlySet<string> = new Set([
   'text', 'caption', 'data', 'comment', 'value', 'name', 'firstName', 'first_name', 'last_name', 'username', 'worker', 'phone', 'contact', 'caseRef',
   // platform ids and the objects that carry them (Telegram chat/from, Bot Framework conversation/recipient)
   'chatId', 'chat_id', 'userId', 'user_id', 'from', 'chat', 'sender_chat', 'chat_instance', 'conversation', 'recipient', 'aadObjectId', 'serviceUrl',
+  // WhatsApp notifications: the sender's number and profile, a status's recipient
+  'wa_id', 'recipient_id', 'profile', 'contacts',
   // credentials
   'token', 'secret', 'password', 'authorization', 'cookie', 'idempotencyKey',
 ]);

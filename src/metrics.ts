@@ -18,6 +18,8 @@ export interface Metrics {
   redisError(source: string): void;
   /** A platform request that is not a well-formed update/activity: acknowledged and ignored. */
   malformed(channel: string): void;
+  /** A platform's error code for a message it refused or could not deliver (WhatsApp: Cloud API codes). */
+  platformError(channel: string, code: string): void;
 }
 
 export interface MetricsOptions {
@@ -45,6 +47,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const safety = new Counter({ name: `${PREFIX}safety_signals_total`, help: 'Safety-net signals raised, per flow and category', labelNames: ['flow', 'category'], registers });
   const attempts = new Counter({ name: `${PREFIX}delivery_attempts_total`, help: 'Webhook delivery attempts that ended, by lane and result (delivered, retry, dead, forgotten)', labelNames: ['lane', 'result'], registers });
   const malformed = new Counter({ name: `${PREFIX}malformed_requests_total`, help: 'Platform requests acknowledged and ignored because they were not well-formed, by channel', labelNames: ['channel'], registers });
+  const platformErrors = new Counter({ name: `${PREFIX}platform_errors_total`, help: 'Messages a platform refused or could not deliver, by channel and the platform\'s error code', labelNames: ['channel', 'code'], registers });
   const redisErrors = new Counter({ name: `${PREFIX}redis_errors_total`, help: "Redis connection 'error' events, by source (core, delivery, timers)", labelNames: ['source'], registers });
   const { backlog } = opts;
   new Gauge({
@@ -99,6 +102,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     deliveryAttempt: (lane, result) => attempts.inc({ lane, result }),
     redisError: (source) => redisErrors.inc({ source }),
     malformed: (channel) => malformed.inc({ channel }),
+    platformError: (channel, code) => platformErrors.inc({ channel, code }),
   };
 }
 

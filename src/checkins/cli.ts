@@ -72,6 +72,7 @@ export async function runCheckinCli(argv: readonly string[], { checkins, durable
   const invite = checkins.invite(checkin)!;
   out(`check-in ${checkin.id} (${checkin.flow}, ${checkin.role}${checkin.ageBand ? `, ${checkin.ageBand}` : ''}), expires ${checkin.expiresAt}`);
   if (invite.telegramLink) out(`Telegram: ${invite.telegramLink}`);
+  if (invite.whatsappLink) out(`WhatsApp: ${invite.whatsappLink}`);
   out(`web:      ${invite.webLink}`);
   const qr = await qrTerminal(qrLink(invite, values.web ? 'web' : undefined)!);
   out(tty ? qr : stripVTControlCharacters(qr));

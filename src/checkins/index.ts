@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { outboundOf, type Core } from '../app.js';
+import { whatsappEnabled } from '../channels/whatsapp/channel.js';
 import type { EngineEvent, Snapshot } from '../conversation/types.js';
 import { createFollowUpDelivery, createFollowUpSchedule } from './followups.js';
 import { MemoryCheckinStore } from './memory-store.js';
@@ -41,6 +42,7 @@ export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' |
     bank,
     defaultLocale: config.DEFAULT_LOCALE,
     botUsername: config.TELEGRAM_BOT_USERNAME,
+    ...(whatsappEnabled(config) && config.WHATSAPP_NUMBER ? { whatsappNumber: config.WHATSAPP_NUMBER } : {}),
     publicUrl: config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`,
     secret: config.PSEUDONYM_KEY,
     redeemLimits: { limiter },
@@ -48,7 +50,10 @@ export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' |
       reach: redis ? redisReachStore(redis) : memoryReachStore(),
       ttlSeconds,
       // The CLI has no channels: it plans follow-ups for the bot, which knows its own.
-      canWriteFirst: (key) => outbound !== undefined && outboundOf(outbound, key) !== undefined,
+      canWriteFirst: (key) => {
+        const channel = outbound && outboundOf(outbound, key);
+        return channel !== undefined && channel.writesFirst !== false;
+      },
       keep: async (key, seconds) => outbound && outboundOf(outbound, key)?.keep(key, seconds),
       schedule: (id, when) => schedule.at(id, when),
     },

@@ -3,30 +3,36 @@ import type { Invite } from './port.js';
 
 /**
  * Where an invite leads: Telegram's deep link (`https://t.me/<bot>?start=<token>`, when the bot's username is
- * known) and the web chat (`<base>/c/<token>`). The QR code carries the Telegram link when there is one — a phone
- * camera opens the app directly — and the web link otherwise, or on request.
+ * known), WhatsApp's (`https://wa.me/<number>?text=start%20<token>`, the message prefilled, when the channel is on)
+ * and the web chat (`<base>/c/<token>`). The QR code carries the Telegram link when there is one — a phone camera
+ * opens the app directly — else the WhatsApp link, else the web link; or the one asked for.
  */
 export interface LinkOptions {
   botUsername?: string;
+  /** The WhatsApp business number, digits only (`WHATSAPP_NUMBER`), when the channel is on. */
+  whatsappNumber?: string;
   /** PUBLIC_URL, or the local server's address; no trailing slash needed. */
   baseUrl: string;
 }
 
-export function inviteLinks(token: string, { botUsername, baseUrl }: LinkOptions): Invite {
+export function inviteLinks(token: string, { botUsername, whatsappNumber, baseUrl }: LinkOptions): Invite {
   return {
     token,
     telegramLink: botUsername ? `https://t.me/${botUsername}?start=${token}` : null,
     webLink: `${trimSlash(baseUrl)}/c/${token}`,
+    ...(whatsappNumber ? { whatsappLink: `https://wa.me/${whatsappNumber}?text=start%20${token}` } : {}),
   };
 }
 
-export type QrTarget = 'telegram' | 'web';
+export const QR_TARGETS = ['telegram', 'whatsapp', 'web'] as const;
+export type QrTarget = (typeof QR_TARGETS)[number];
 
-/** The link a QR code should carry; null when Telegram is asked for and there is no bot username. */
+/** The link a QR code should carry; null when a channel is asked for that the invite has no link for. */
 export function qrLink(invite: Invite, target?: QrTarget): string | null {
   if (target === 'web') return invite.webLink;
   if (target === 'telegram') return invite.telegramLink;
-  return invite.telegramLink ?? invite.webLink;
+  if (target === 'whatsapp') return invite.whatsappLink ?? null;
+  return invite.telegramLink ?? invite.whatsappLink ?? invite.webLink;
 }
 
 /** Error correction M (15 %): survives a crease or a smudge on paper, still small for a 60-character link. */

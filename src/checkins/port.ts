@@ -49,11 +49,15 @@ export interface Checkin {
   delivery: 'direct' | 'invite';
 }
 
-/** Where a respondent opens the check-in; `telegramLink` is null when the bot's username is unknown. */
+/**
+ * Where a respondent opens the check-in; `telegramLink` is null when the bot's username is unknown, `whatsappLink`
+ * is there when the WhatsApp channel is on with its number.
+ */
 export interface Invite {
   token: string;
   telegramLink: string | null;
   webLink: string;
+  whatsappLink?: string;
 }
 
 export type RedeemResult =

@@ -36,6 +36,8 @@ export interface CheckinsOptions {
   now?: () => Date;
   /** `TELEGRAM_BOT_USERNAME`: without it there is no Telegram deep link. */
   botUsername?: string;
+  /** `WHATSAPP_NUMBER` when the WhatsApp channel is on: invites then carry a wa.me link. */
+  whatsappNumber?: string;
   /** `PUBLIC_URL`, or the local server (`http://127.0.0.1:<PORT>`): web links and the QR route hang off it. */
   publicUrl?: string;
   /** Seals stored tokens; a fixed secret (PSEUDONYM_KEY) lets QR codes be drawn again after a restart. */
@@ -270,6 +272,6 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
 
   return {
     baseUrl, create, get, redeem, onEvents, markUnreachable, openDirect,
-    invite: (checkin) => (checkin.token === null ? null : inviteLinks(checkin.token, { botUsername: opts.botUsername, baseUrl })),
+    invite: (checkin) => (checkin.token === null ? null : inviteLinks(checkin.token, { botUsername: opts.botUsername, whatsappNumber: opts.whatsappNumber, baseUrl })),
   };
 }

@@ -5,6 +5,7 @@ import { createCore, type Core } from '../app.js';
 import { createTeamsChannel, teamsEnabled, type TeamsChannel } from '../channels/teams.js';
 import { createTelegramChannel, type TelegramChannel } from '../channels/telegram.js';
 import type { Pace } from '../channels/telegram-send.js';
+import { createWhatsAppChannel, whatsappEnabled, type WhatsAppChannel } from '../channels/whatsapp/channel.js';
 import { createWebChannel } from '../channels/web.js';
 import { createCheckinsFor, type CheckinsWiring } from '../checkins/index.js';
 import type { Config } from '../config.js';
@@ -26,6 +27,7 @@ export interface Bot {
   metrics: Metrics;
   telegram?: TelegramChannel;
   teams?: TeamsChannel;
+  whatsapp?: WhatsAppChannel;
   /** Listens on PORT/HOST and OPS_PORT/OPS_HOST (0: a free port) and registers the Telegram webhook; returns the public base URL. */
   listen(): Promise<string>;
   /** The operations listener's base URL, once listening. */
@@ -76,16 +78,19 @@ export async function createBot(config: Config, log: Logger, opts: BotOptions = 
     ? createTelegramChannel({ core, app, checkins: wiring.checkins, token: config.TELEGRAM_BOT_TOKEN, secret: config.TELEGRAM_WEBHOOK_SECRET, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, onMalformed: () => metrics.malformed('telegram'), ...(opts.telegramPace ? { pace: opts.telegramPace } : {}) })
     : undefined;
   const teams = teamsEnabled(config) ? await createTeamsChannel({ core, app, checkins: wiring.checkins, onMalformed: () => metrics.malformed('teams') }) : undefined;
+  const whatsapp = whatsappEnabled(config)
+    ? createWhatsAppChannel({ core, app, checkins: wiring.checkins, onMalformed: () => metrics.malformed('whatsapp'), onError: (code) => metrics.platformError('whatsapp', code) })
+    : undefined;
 
   return {
-    core, app, ops, wiring, metrics, telegram, teams,
+    core, app, ops, wiring, metrics, telegram, teams, whatsapp,
     async listen() {
       await ops.listen({ port: config.OPS_PORT, host: config.OPS_HOST });
       await app.listen({ port: config.PORT, host: config.HOST });
       await telegram?.start();
       const { port } = app.server.address() as AddressInfo;
       const opsPort = (ops.server.address() as AddressInfo).port;
-      log.info({ port, opsPort, telegram: telegram?.mode ?? 'off', teams: Boolean(teams), envFile: opts.envFile ?? 'none' }, 'feedbackbot is listening');
+      log.info({ port, opsPort, telegram: telegram?.mode ?? 'off', teams: Boolean(teams), whatsapp: Boolean(whatsapp), envFile: opts.envFile ?? 'none' }, 'feedbackbot is listening');
       return urlOf(config.HOST, port);
     },
     opsUrl: () => urlOf(config.OPS_HOST, (ops.server.address() as AddressInfo).port),
@@ -96,6 +101,7 @@ export async function createBot(config: Config, log: Logger, opts: BotOptions = 
       await ops.close();
       await telegram?.stop();
       await teams?.stop();
+      await whatsapp?.stop();
       await wiring.close();
       await core.close();
       log.info('shut down');

@@ -30,6 +30,8 @@ export const KEY_KINDS: readonly KeyKind[] = [
   { kind: 'Telegram last question', pattern: /^fb:\{[^}]+\}:tg:last$/, holds: 'the last question message (a review shows the answers)', maxTtl: CONVERSATION, answers: true },
   { kind: 'Teams conversation reference', pattern: /^fb:\{[^}]+\}:teams$/, holds: 'conversation reference (ids, service URL)', maxTtl: CONSENT, answers: false },
   { kind: 'Teams last card', pattern: /^fb:\{[^}]+\}:teams:card$/, holds: 'the last question card (a review shows the answers)', maxTtl: CONVERSATION, answers: true },
+  { kind: 'WhatsApp record', pattern: /^fb:\{[^}]+\}:wa$/, holds: 'WhatsApp id (the number), language, window start, hashed ids of the question’s messages', maxTtl: CONSENT, answers: false },
+  { kind: 'WhatsApp held messages', pattern: /^fb:\{[^}]+\}:wa:held$/, holds: 'what a template stands in for until answered (a review shows the answers)', maxTtl: CONVERSATION, answers: true },
   { kind: 'web record', pattern: /^fb:\{web:[^}]+\}:/, holds: 'the web conversation’s cookie state', maxTtl: CONVERSATION, answers: false },
   { kind: 'consent to follow-ups', pattern: /^fb:(reach:\{[^}]+\}|\{[^}]+\}:reach)$/, holds: 'how to reach the respondent for a later check-in', maxTtl: CONSENT, answers: false },
   { kind: 'check-in', pattern: /^fb:chk:/, holds: 'check-in, invite token index, idempotency claim', maxTtl: CHECKIN, answers: false },

@@ -13,8 +13,8 @@ import { Flow, LOCALES, Scale, type Item, type LoadedFlow, type Locale } from '.
  */
 
 /** `common` for the conversation; one namespace per channel that needs its own words (cards, pages). */
-export const NAMESPACES = ['common', 'items', 'scales', 'flows', 'safety', 'teams', 'web'] as const;
-const SHARED: Namespace[] = ['common', 'safety', 'teams', 'web'];
+export const NAMESPACES = ['common', 'items', 'scales', 'flows', 'safety', 'teams', 'web', 'whatsapp'] as const;
+const SHARED: Namespace[] = ['common', 'safety', 'teams', 'web', 'whatsapp'];
 export type Namespace = (typeof NAMESPACES)[number];
 export type Resources = Record<Locale, Record<Namespace, Record<string, unknown>>>;
 

@@ -111,7 +111,7 @@ describe('validation', () => {
     expect((await call('GET', '/v1/checkins/chk_AAAAAAAAAAAAAAAA')).json).toEqual({ error: 'not_found' });
     expect((await call('GET', '/v1/checkins/..%2F..%2Fetc')).status).toBe(404);
     const { json } = await call('POST', '/v1/checkins', { body: parent });
-    expect((await call('GET', `/v1/checkins/${json.id}/qr.svg?target=sms`)).json.fields).toEqual({ target: 'target must be "telegram" or "web"' });
+    expect((await call('GET', `/v1/checkins/${json.id}/qr.svg?target=sms`)).json.fields).toEqual({ target: 'target must be "telegram", "whatsapp" or "web"' });
   });
 });
 
