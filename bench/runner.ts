@@ -18,7 +18,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { redisChatRecords } from '../src/channels/telegram-record.js';
+import { redisChatRecords } from '../src/channels/telegram/record.js';
 import { createRunner, type Conversation, type Runner } from '../src/conversation/runner.js';
 import type { Input, Prompt } from '../src/conversation/types.js';
 import { FileSink } from '../src/delivery/sink.js';

@@ -8,8 +8,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { redisChatRecords } from '../src/channels/telegram-record.js';
-import { redisTeamsRecords } from '../src/channels/teams-records.js';
+import { redisChatRecords } from '../src/channels/telegram/record.js';
+import { redisTeamsRecords } from '../src/channels/teams/records.js';
 import { checkRedis } from '../src/sessions/check.js';
 import { decodeStored, encodeState } from '../src/sessions/codec.js';
 import { RedisSessionStore } from '../src/sessions/redis.js';

@@ -4,7 +4,7 @@
  * BENCH_PACE_MS / BENCH_PACE_BURST set the per-chat pacing, so the bench can show what the server does
  * without Telegram's ~1 message per second per chat. Configured by the same environment as main.
  */
-import { DEFAULT_PACE } from '../src/channels/telegram-send.js';
+import { DEFAULT_PACE } from '../src/channels/telegram/send.js';
 import { loadConfig } from '../src/config.js';
 import { createBot } from '../src/http/bot.js';
 import { createLogger } from '../src/log.js';

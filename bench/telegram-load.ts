@@ -21,7 +21,7 @@ import { createCheckins } from '../src/checkins/service.js';
 import { loadBank, type Bank } from '../src/survey/load.js';
 import { startFakeBotApi, type FakeBotApi } from '../test/support/fake-bot-api.js';
 import { redisUrl } from '../test/support/redis.js';
-import { buttonsOf, TgUser } from '../test/channels/telegram-harness.js';
+import { buttonsOf, TgUser } from '../test/channels/telegram/harness.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'bench-webhook-secret_0123456789';

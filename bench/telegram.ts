@@ -11,7 +11,7 @@
  * CHATS=50 sets the number of chats; TIMEOUT_MS=180000 bounds each run; RUNS=off,two,paced picks runs; BOT_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'
  * passes node flags to the bot processes (profiling).
  */
-import { DEFAULT_PACE } from '../src/channels/telegram-send.js';
+import { DEFAULT_PACE } from '../src/channels/telegram/send.js';
 import { freshRedis } from '../test/support/redis.js';
 import { inviter, percentile, round, runChats, startBot, startFakeBotApi } from './telegram-load.js';
 

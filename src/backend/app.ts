@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { pageHeaders, readCookie, sameOrigin } from '../channels/web-security.js';
+import { pageHeaders, readCookie, sameOrigin } from '../http/security.js';
 import type { Bank } from '../survey/load.js';
 import { createAudit } from './audit.js';
 import { sessionUser, SESSION_COOKIE } from './auth/sessions.js';

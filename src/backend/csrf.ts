@@ -1,8 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { createCsrf } from '../channels/web-security.js';
+import { createCsrf } from '../http/security.js';
 import { SESSION_COOKIE } from './auth/sessions.js';
-import { readCookie } from '../channels/web-security.js';
+import { readCookie } from '../http/security.js';
 
 /** The pre-session cookie that binds the sign-in form, so the login POST is CSRF-protected too. */
 export const LOGIN_COOKIE = '__Host-fbb-login';

@@ -4,8 +4,8 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/app.js';
-import { createDemoWebLink } from '../../src/channels/web-demo.js';
-import { startWeb, type WebHarness } from '../channels/web-harness.js';
+import { createDemoWebLink } from '../../src/channels/web/demo.js';
+import { startWeb, type WebHarness } from '../channels/web/harness.js';
 
 /**
  * The web chat in a real browser (Debian's Chromium, headless; Playwright never downloads one) against the

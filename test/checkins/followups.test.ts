@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRetention } from '../support/retention-audit.js';
 import { createCore, type Core } from '../../src/app.js';
-import { createTelegramChannel, type TelegramChannel } from '../../src/channels/telegram.js';
+import { createTelegramChannel, type TelegramChannel } from '../../src/channels/telegram/channel.js';
 import { createCheckinsFor, type CheckinsWiring } from '../../src/checkins/index.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/http/server.js';

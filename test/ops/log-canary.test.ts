@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createBot, type Bot } from '../../src/http/bot.js';
 import { createLogger } from '../../src/log.js';
-import { buttonValue, heading, WebClient } from '../channels/web-client.js';
+import { buttonValue, heading, WebClient } from '../channels/web/client.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
 import { startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
 import { freshRedis, redisUrl } from '../support/redis.js';

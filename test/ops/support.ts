@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { User } from 'grammy/types';
-import { buttonsOf, TgUser, type Harness } from '../channels/telegram-harness.js';
+import { buttonsOf, TgUser, type Harness } from '../channels/telegram/harness.js';
 import type { FakeBotApi } from '../support/fake-bot-api.js';
 import { postUpdate } from '../support/telegram-updates.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/port.js';
-import { randomId } from '../../channels/web-security.js';
+import { randomId } from '../../http/security.js';
 import { toUser, USER_COLUMNS, type BackendUser } from './users.js';
 
 /** The session cookie. `__Host-`: Secure, Path=/, host-only, or the browser refuses it. */

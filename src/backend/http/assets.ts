@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Asset } from '../../channels/web-assets.js';
+import { hashedAsset } from '../../http/html.js';
 
 /**
  * The backend's style sheet, served by the backend itself (the CSP allows nothing else); the URL holds a content
@@ -27,8 +26,4 @@ th,td{text-align:left;padding:.375rem .5rem;border-bottom:1px solid #c8c8c8;vert
 .small{font-size:.9375rem;color:#4a4a4a}
 `;
 
-export const BACKEND_CSS: Asset = {
-  path: `/assets/backend.${createHash('sha256').update(CSS).digest('hex').slice(0, 12)}.css`,
-  type: 'text/css; charset=utf-8',
-  body: CSS,
-};
+export const BACKEND_CSS = hashedAsset('/assets', 'backend', 'css', 'text/css; charset=utf-8', CSS);

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../../channels/web-page.js';
+import { escapeHtml } from '../../http/html.js';
 import type { BackendUser } from '../auth/users.js';
 import { BACKEND_CSS } from './assets.js';
 

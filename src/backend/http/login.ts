@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { cookieHeader, randomId, readCookie, sameOrigin } from '../../channels/web-security.js';
+import { cookieHeader, randomId, readCookie, sameOrigin } from '../../http/security.js';
 import { createLoginLimit } from '../auth/login-limit.js';
 import { DUMMY_HASH, verifyPassword } from '../auth/passwords.js';
 import { closeSession, openSession, SESSION_COOKIE, SESSION_SECONDS } from '../auth/sessions.js';

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Asset } from '../../channels/web-assets.js';
+import { hashedAsset } from '../../http/html.js';
 
 /**
  * The views' style sheet, next to the backend's own: charts scale to the screen (a phone at 360 px too),
@@ -28,8 +27,4 @@ textarea{width:100%;min-height:5rem}
 blockquote{margin:.25rem 0;border-left:4px solid #767676;padding:.25rem .75rem}
 `;
 
-export const VIEWS_CSS: Asset = {
-  path: `/assets/views.${createHash('sha256').update(CSS).digest('hex').slice(0, 12)}.css`,
-  type: 'text/css; charset=utf-8',
-  body: CSS,
-};
+export const VIEWS_CSS = hashedAsset('/assets', 'views', 'css', 'text/css; charset=utf-8', CSS);

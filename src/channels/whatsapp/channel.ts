@@ -7,7 +7,7 @@ import { normalise } from '../../conversation/normalise.js';
 import type { Input } from '../../conversation/types.js';
 import { errorSummary } from '../../log.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';
-import { ChatLanes, type Pace } from '../telegram-send.js';
+import { ChatLanes, type Pace } from '../telegram/send.js';
 import { createGraphClient, type GraphOptions } from './graph.js';
 import { readNotification, type InboundMessage, type StatusUpdate } from './notification.js';
 import { memoryWaRecords, redisWaRecords } from './records.js';

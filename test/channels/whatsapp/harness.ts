@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createCore, type Core } from '../../../src/app.js';
-import type { Pace } from '../../../src/channels/telegram-send.js';
+import type { Pace } from '../../../src/channels/telegram/send.js';
 import { createWhatsAppChannel, type WhatsAppChannel } from '../../../src/channels/whatsapp/channel.js';
 import { createCheckinsFor, type CheckinsWiring } from '../../../src/checkins/index.js';
 import type { Invite } from '../../../src/checkins/port.js';
