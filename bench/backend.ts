@@ -9,7 +9,7 @@ import pg from 'pg';
 import { buildBackend } from '../src/backend/app.js';
 import { openDb } from '../src/backend/db/open.js';
 import type { Db } from '../src/backend/db/port.js';
-import type { ResponseDocument } from '../src/delivery/payload.js';
+import type { ResponseDocument } from '../src/survey/payload.js';
 import { createSigner } from '../src/delivery/sign.js';
 import { loadBank } from '../src/survey/load.js';
 

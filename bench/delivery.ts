@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { createDelivery } from '../src/delivery/index.js';
-import type { ResponseDocument } from '../src/delivery/payload.js';
+import type { ResponseDocument } from '../src/survey/payload.js';
 
 const SECRET = `whsec_${Buffer.from(randomUUID()).toString('base64')}`;
 const LIVE = Number(process.env.BENCH_LIVE ?? 5_000);

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { redisChatRecords } from '../src/channels/telegram/record.js';
-import { createRunner, type Conversation, type Runner } from '../src/conversation/runner.js';
+import { createRunner, type Conversation, type Runner } from '../src/turns/runner.js';
 import type { Input, Prompt } from '../src/conversation/types.js';
 import { FileSink } from '../src/delivery/sink.js';
 import { checkRedis } from '../src/sessions/check.js';

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createEngine, type Engine } from './conversation/engine.js';
-import { createRunner, type Conversation, type Runner, type RunnerDeps } from './conversation/runner.js';
+import { createRunner, type Conversation, type Runner } from './turns/runner.js';
 import type { Prompt } from './conversation/types.js';
 import type { Locale } from './survey/schema.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
@@ -62,13 +62,12 @@ export interface Core {
 export interface CoreOptions {
   flowDirs?: string[];
   localeDirs?: string[];
-  onEvents?: RunnerDeps['onEvents'];
 }
 
 export async function createCore(config: Config, log: Logger, opts: CoreOptions = {}): Promise<Core> {
   const bank = loadBank({ flowDirs: opts.flowDirs ?? [`${ROOT}flows`], localeDirs: opts.localeDirs ?? [`${ROOT}locales`] });
   const texts = createTexts(bank.resources);
-  const engine = createEngine(bank, texts, { defaultLocale: config.DEFAULT_LOCALE });
+  const engine = createEngine(bank, texts, { defaultLocale: config.DEFAULT_LOCALE, timerScale: config.TIMER_SCALE });
   const { pseudonymise, generated } = createPseudonymiser(config.PSEUDONYM_KEY);
   if (generated) log.warn('PSEUDONYM_KEY is not set: pseudonyms change at every restart');
 
@@ -104,17 +103,19 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
   });
   const sinkDescription = redis && config.RESPONSES_WEBHOOK_URL ? 'the responses webhook (queued)' : `${config.DATA_DIR}/responses.jsonl`;
 
-  let runner: Runner | undefined;
   const outbound = new Map<string, Outbound>();
-  /** A fired timer is a turn like any other; what it says (a reminder) goes out through the channel's sender. */
+  /**
+   * A fired timer is a turn like any other; what it says (a reminder) goes out through the channel's sender.
+   * Timers and turns need each other: timers only fire once polling runs, after `runner` below exists.
+   */
   const onTimer = async (key: string, kind: 'reminder' | 'expire') => {
-    const { prompts } = await runner!.handle({ key, input: { kind: 'timer', timer: kind } });
+    const { prompts } = await runner.handle({ key, input: { kind: 'timer', timer: kind } });
     const channel = outboundOf(outbound, key);
     if (channel && prompts.length) await channel.send(key, prompts);
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });
   // Safety signals are coalesced per conversation on their way out; the help lines are the engine's and always shown.
-  runner = createRunner({ bank, engine, texts, store, delivery: withSignalWindow(delivery, { redis }), timers, log, timerScale: config.TIMER_SCALE, onEvents: opts.onEvents, defaultLocale: config.DEFAULT_LOCALE });
+  const runner: Runner = createRunner({ bank, engine, texts, store, delivery: withSignalWindow(delivery, { redis }), timers, log, defaultLocale: config.DEFAULT_LOCALE });
 
   return {
     config, log, bank, texts, engine, store, delivery, timers, runner, pseudonymise, redis, sinkDescription, outbound,

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Runner, Turn, TurnResult } from './conversation/runner.js';
+import type { Runner, Turn, TurnResult } from './turns/runner.js';
 import type { Counts } from './delivery/queue.js';
 import type { LoadedFlow } from './survey/schema.js';
 
@@ -10,8 +10,8 @@ import type { LoadedFlow } from './survey/schema.js';
  */
 export interface Metrics {
   registry: Registry;
-  /** Wraps `runner.handle` in place, so every caller (channels, timers) is counted through one seam. */
-  instrument(runner: Runner): void;
+  /** Observes the runner, so every turn (channels, timers) is counted through one seam. */
+  observe(runner: Runner): void;
   /** One delivery attempt ended: `delivered`, `retry`, `dead` (moved to dead letters) or `forgotten` ("/wis"). */
   deliveryAttempt(lane: string, result: string): void;
   /** An 'error' event of a Redis connection (core connection, queue, worker). */
@@ -81,23 +81,15 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
 
   return {
     registry,
-    instrument(runner) {
-      const handle = runner.handle.bind(runner);
-      runner.handle = async (turn) => {
-        const channel = turn.key.slice(0, Math.max(0, turn.key.indexOf(':'))) || 'none';
-        const end = latency.startTimer({ channel });
-        try {
-          const result = await handle(turn);
-          turns.inc({ channel, input: turn.input.kind, outcome: result.duplicate ? 'duplicate' : 'ok' });
-          count(runner, turn, result);
-          return result;
-        } catch (err) {
-          turns.inc({ channel, input: turn.input.kind, outcome: 'error' });
-          throw err;
-        } finally {
-          end();
-        }
-      };
+    observe(runner) {
+      runner.observe({
+        ended(turn, outcome, seconds, result) {
+          const channel = turn.key.slice(0, Math.max(0, turn.key.indexOf(':'))) || 'none';
+          latency.observe({ channel }, seconds);
+          turns.inc({ channel, input: turn.input.kind, outcome });
+          if (result && outcome === 'ok') count(runner, turn, result);
+        },
+      });
     },
     deliveryAttempt: (lane, result) => attempts.inc({ lane, result }),
     redisError: (source) => redisErrors.inc({ source }),

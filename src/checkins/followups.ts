@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { outboundOf, type Outbound } from '../app.js';
 import { createLater } from '../later.js';
-import type { Runner } from '../conversation/runner.js';
+import type { Runner } from '../turns/runner.js';
 import type { CheckinsService } from './service.js';
 
 /**

@@ -19,8 +19,6 @@ export interface CheckinsWiring {
   checkins: CheckinsService;
   /** The shared counters: the API's limits, redemption limits, and whatever channels want to limit. */
   limiter: RateLimiter;
-  /** For the runner: a failed status update is logged, never turned into a failed turn for the respondent. */
-  onEvents(key: string, events: EngineEvent[], state: Snapshot | undefined): Promise<void>;
   /** Registers the `/v1/checkins` routes when `CHECKIN_API_TOKENS` is set; returns whether it did. */
   registerRoutes(app: FastifyInstance): boolean;
   /** Stops the follow-up worker and queue. */
@@ -34,7 +32,7 @@ export interface CheckinsWiring {
 export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' | 'log'> & Partial<Pick<Core, 'runner' | 'outbound'>>): CheckinsWiring {
   const { config, bank, redis, log, runner, outbound } = core;
   const limiter = createRateLimiter({ redis });
-  let deliver: ((id: string) => Promise<void>) | undefined;
+  // Follow-ups and check-ins need each other: a due follow-up is delivered by `deliver` below, made once the service exists.
   const schedule = createFollowUpSchedule({ redis, log, ...(runner && outbound ? { deliver: (id: string) => deliver!(id) } : {}) });
   const ttlSeconds = config.FOLLOWUP_TTL_DAYS * 24 * 3600;
   const checkins = createCheckins({
@@ -58,17 +56,20 @@ export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' |
       schedule: (id, when) => schedule.at(id, when),
     },
   });
-  if (runner && outbound) deliver = createFollowUpDelivery({ checkins, runner, outbound, log });
+  const deliver = runner && outbound ? createFollowUpDelivery({ checkins, runner, outbound, log }) : undefined;
+  // A check-in's status follows its conversation; a failed update is logged, never a failed turn for the respondent.
+  runner?.observe({
+    async saved(turn, result) {
+      try {
+        await checkins.onEvents(turn.key, result.events, result.state);
+      } catch (err) {
+        log.warn({ err: (err as Error).message, checkin: result.state?.context.checkin.id }, 'check-in status update failed');
+      }
+    },
+  });
   return {
     checkins,
     limiter,
-    async onEvents(key, events, state) {
-      try {
-        await checkins.onEvents(key, events, state);
-      } catch (err) {
-        log.warn({ err: (err as Error).message, checkin: state?.context.checkin.id }, 'check-in status update failed');
-      }
-    },
     registerRoutes(app) {
       const tokens = config.CHECKIN_API_TOKENS ?? [];
       if (tokens.length) registerCheckinRoutes(app, { checkins, tokens, rateLimit: { limiter } });

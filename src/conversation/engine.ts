@@ -53,10 +53,13 @@ function pureMachine(machine: AnyStateMachine): PureMachine {
 export interface EngineOptions {
   /** The language of what is said before a check-in exists, when the platform gives no hint (`DEFAULT_LOCALE`). */
   defaultLocale?: Locale;
+  /** Factor applied to every flow timer (reminders, lifetime): `TIMER_SCALE`, for tests and drills. Default 1. */
+  timerScale?: number;
 }
 
 export function createEngine(bank: Bank, texts: Texts, opts: EngineOptions = {}): Engine {
   const defaultLocale = opts.defaultLocale ?? LOCALES[0];
+  const hourMs = 3600_000 * (opts.timerScale ?? 1);
   const render = createRenderer(texts);
   const lexicons = buildLexicons(texts.resources, bank.versions.values());
   const detector = compileDetector(
@@ -206,7 +209,35 @@ export function createEngine(bank: Bank, texts: Texts, opts: EngineOptions = {})
     return snap;
   }
 
+  /**
+   * One input, with what follows from it in the same turn: saying yes to "replace the open check-in?" opens the
+   * pending one (its first prompt said at once), an opened check-in plans its timers, a response cancels them.
+   */
   function step(flow: LoadedFlow, state: Snapshot | undefined, input: Input, now: Date): StepResult {
+    let out = stepOne(flow, state, input, now);
+    const replace = out.events.find((e) => e.type === 'checkin.replace');
+    if (replace?.type === 'checkin.replace') {
+      const fresh = stepOne(bank.flows.get(replace.pending.flow)!, undefined, { kind: 'open', checkin: replace.pending }, now);
+      out = { state: fresh.state, prompts: [...out.prompts, ...fresh.prompts], events: [...out.events, ...fresh.events] };
+    }
+    for (const e of [...out.events]) {
+      if (e.type === 'checkin.opened' && out.state) {
+        const { id, version } = out.state.context.flow;
+        const { reminders, lifetimeHours } = bank.versions.get(`${id}@${version}`) ?? flow;
+        const start = now.getTime();
+        out.events.push({
+          type: 'timers.plan',
+          reminders: Array.from({ length: reminders.count }, (_, i) => start + (i + 1) * reminders.afterHours * hourMs),
+          expireAt: start + lifetimeHours * hourMs,
+        });
+      }
+      if (e.type === 'response.completed' || e.type === 'response.partial') out.events.push({ type: 'timers.cancel' });
+    }
+    // Expiry is silent: the respondent is told kindly when they write again.
+    return input.kind === 'timer' && input.timer === 'expire' ? { ...out, prompts: [] } : out;
+  }
+
+  function stepOne(flow: LoadedFlow, state: Snapshot | undefined, input: Input, now: Date): StepResult {
     const out: StepResult = { state, prompts: [], events: [] };
     if (input.kind === 'open') {
       out.state = open(flow, state, input.checkin, now, out);

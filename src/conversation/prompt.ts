@@ -23,6 +23,10 @@ export interface Renderer {
   label(flow: LoadedFlow, ctx: Ctx, item: Item, value: number | string | null, status: 'a' | 'd' | 's'): string | null;
   /** The question's text (for the review and /antwoorden). */
   question(flow: LoadedFlow, ctx: Ctx, id: string): string;
+  /** "/wis" done, in the respondent's language (the conversation is already gone). */
+  deleted(lng: Locale, alreadySent: number): Prompt;
+  /** "/antwoorden": what the bot holds about this respondent, and what it sent (`sent`, from the delivery). */
+  held(flow: LoadedFlow, snap: Snapshot, sent: ReadonlyArray<{ type: string; state: string; at: string }>): Prompt;
 }
 
 /** Who the help texts are written for. */
@@ -261,12 +265,38 @@ export function createRenderer(texts: Texts): Renderer {
     return { kind, text: tt(ctx)(SAY[key], opts(ctx)) };
   }
 
+  const deleted: Renderer['deleted'] = (lng, alreadySent) => {
+    const t = texts.t(lng);
+    return { kind: 'message', text: [t('delete.done'), ...(alreadySent ? [t('delete.alreadySent', { count: alreadySent })] : [])].join('\n') };
+  };
+
+  const held: Renderer['held'] = (flow, snap, sent) => {
+    const ctx = snap.context;
+    const t = texts.t(ctx.lng);
+    const o = { context: ctx.checkin.ageBand ?? undefined };
+    const answered = flow.items.filter((it) => ctx.answers[it.id]);
+    const lines = [
+      t('data.title'),
+      t('data.conversation', { title: t(`flows:${flow.id}.title`, o), status: t(`data.status.${snap.value}`, { defaultValue: snap.value }), language: t(`language.${ctx.lng}`), since: ctx.openedAt.slice(0, 10) }),
+      t('data.answers', { count: answered.length }),
+      ...answered.map((it) => {
+        const a = ctx.answers[it.id]!;
+        return `• ${question(flow, ctx, it.id)} → ${label(flow, ctx, it, a.v, a.s) ?? String(a.v)}`;
+      }),
+    ];
+    if (sent.length) lines.push(t('data.sent', { list: sent.map((s) => `${s.type} (${s.state}, ${s.at.slice(0, 10)})`).join(', ') }));
+    lines.push(t('data.noName'));
+    return { kind: 'message', text: lines.join('\n') };
+  };
+
   return {
     ask,
     say,
     help,
     label,
     question,
+    deleted,
+    held,
     noCheckin: (lng) => ({ kind: 'message', text: texts.t(lng)('intro.noCheckin') }),
     onlyText: (lng) => ({ kind: 'notice', text: texts.t(lng)('onlyText') }),
   };

@@ -1,4 +1,4 @@
-import { ResponseDocument, SafetySignal, type Answer } from '../delivery/payload.js';
+import { ResponseDocument, SafetySignal, type Answer } from '../survey/payload.js';
 import type { LoadedFlow } from '../survey/schema.js';
 import { applies } from '../survey/route.js';
 import { score } from '../survey/score.js';

@@ -1,5 +1,5 @@
 import type { AgeBand, Locale, Role } from '../survey/schema.js';
-import type { ResponseDocument, SafetySignal } from '../delivery/payload.js';
+import type { ResponseDocument, SafetySignal } from '../survey/payload.js';
 
 /** Who is asked, for which check-in. Set when the invite is redeemed; never holds a platform id. */
 export interface CheckinInfo {
@@ -90,7 +90,11 @@ export type EngineEvent =
   | { type: 'safety.signal'; signal: SafetySignal }
   | { type: 'followup.consent'; checkinId: string; given: boolean }
   | { type: 'data.delete'; pseudonym: string }
-  | { type: 'data.show'; pseudonym: string };
+  | { type: 'data.show'; pseudonym: string }
+  /** Reminders and the expiry of the check-in just opened (epoch ms), replacing any planned for the conversation. */
+  | { type: 'timers.plan'; reminders: number[]; expireAt: number }
+  /** The conversation ended with a response: nothing is left to remind of. */
+  | { type: 'timers.cancel' };
 
 export interface StoredAnswer {
   /** Raw value (scale value, option id, text), null when missing. */

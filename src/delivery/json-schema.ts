@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ResponseDocument } from './payload.js';
+import { ResponseDocument } from '../survey/payload.js';
 
 /** `docs/response.schema.json`, rendered from the zod schema so the published contract cannot drift from the code. */
 export function responseJsonSchema(): string {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Script } from '../redis-script.js';
-import type { RespondentErased, ResponseDocument, SafetySignal } from './payload.js';
+import type { RespondentErased, ResponseDocument, SafetySignal } from '../survey/payload.js';
 
 export type Document = ResponseDocument | SafetySignal | RespondentErased;
 export type DeliveryState = 'pending' | 'delivered' | 'dead';

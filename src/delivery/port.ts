@@ -1,4 +1,4 @@
-import type { ResponseDocument, SafetySignal } from './payload.js';
+import type { ResponseDocument, SafetySignal } from '../survey/payload.js';
 /** Where responses leave the bot. BullMQ on Redis in production; a JSONL file as the embedded default. */
 export interface Delivery {
   /** Durably queues a response; resolves only once it is safe (the respondent is thanked after this). Same id twice = no-op. */

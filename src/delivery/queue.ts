@@ -2,7 +2,7 @@ import { Queue, type JobsOptions, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BACKOFF_TYPE, DEFAULT_PREFIX, LANES, laneOf, type Lane } from './lanes.js';
 import { KEEP_SECONDS, Ledger, type Document } from './ledger.js';
-import { RespondentErased, ResponseDocument, SafetySignal } from './payload.js';
+import { RespondentErased, ResponseDocument, SafetySignal } from '../survey/payload.js';
 import { randomBytes } from 'node:crypto';
 import type { Log } from './log.js';
 import type { Delivery } from './port.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SafetySignal } from './payload.js';
+import type { SafetySignal } from '../survey/payload.js';
 import type { Delivery } from './port.js';
 
 /**

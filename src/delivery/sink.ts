@@ -1,7 +1,7 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Document } from './ledger.js';
-import { ResponseDocument, SafetySignal } from './payload.js';
+import { ResponseDocument, SafetySignal } from '../survey/payload.js';
 import type { Delivery } from './port.js';
 
 const FILES = { response: 'responses.jsonl', safety: 'safety.jsonl' } as const;

@@ -50,12 +50,11 @@ export interface BotOptions {
 const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 export async function createBot(config: Config, log: Logger, opts: BotOptions = {}): Promise<Bot> {
-  let wiring: CheckinsWiring | undefined;
-  const core = await createCore(config, log, { onEvents: async (key, events, state) => wiring?.onEvents(key, events, state) });
-  wiring = createCheckinsFor(core);
+  const core = await createCore(config, log);
+  const wiring = createCheckinsFor(core);
   const delivery = core.delivery instanceof QueueDelivery ? core.delivery : undefined;
   const metrics = createMetrics({ backlog: delivery && (() => delivery.counts()) });
-  metrics.instrument(core.runner);
+  metrics.observe(core.runner);
   core.redis?.on('error', () => metrics.redisError('core'));
   delivery?.observe({ attempt: metrics.deliveryAttempt, error: () => metrics.redisError('delivery') });
 

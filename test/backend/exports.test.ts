@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResponseDocument } from '../../src/delivery/payload.js';
+import type { ResponseDocument } from '../../src/survey/payload.js';
 import { score } from '../../src/survey/score.js';
 import type { AnswerValues } from '../../src/survey/route.js';
 import { DATABASES } from '../support/postgres.js';

@@ -3,7 +3,7 @@ import { buildBackend, type BackendOptions } from '../../src/backend/app.js';
 import { createUser, type NewUser } from '../../src/backend/auth/users.js';
 import type { Db } from '../../src/backend/db/port.js';
 import type { CheckinInfo } from '../../src/conversation/types.js';
-import type { ResponseDocument, SafetySignal } from '../../src/delivery/payload.js';
+import type { ResponseDocument, SafetySignal } from '../../src/survey/payload.js';
 import { createSigner } from '../../src/delivery/sign.js';
 import type { Bank } from '../../src/survey/load.js';
 import { Chat, checkin, loadTestBank } from '../support/engine.js';

@@ -40,7 +40,7 @@ beforeAll(async () => {
     CHECKIN_API_TOKENS: API_TOKEN, FOLLOWUP_TTL_DAYS: String(TTL_DAYS), TELEGRAM_BOT_USERNAME: api.botInfo.username,
   });
   let w: CheckinsWiring | undefined;
-  core = await createCore(config, pino({ level: 'silent' }), { onEvents: (k, e, s) => w!.onEvents(k, e, s) });
+  core = await createCore(config, pino({ level: 'silent' }));
   wiring = w = createCheckinsFor(core);
   app = createServer();
   wiring.registerRoutes(app);

@@ -75,7 +75,7 @@ export async function startHarness(): Promise<Harness> {
     CHECKIN_API_TOKENS: tokens.join(','), TELEGRAM_BOT_USERNAME: BOT, PUBLIC_URL,
   });
   let wiring: CheckinsWiring | undefined;
-  const core = await createCore(config, pino({ level: 'silent' }), { onEvents: (k, e, s) => wiring!.onEvents(k, e, s) });
+  const core = await createCore(config, pino({ level: 'silent' }));
   wiring = createCheckinsFor(core);
   const app = createServer({ trustProxy: ['loopback'] }); // the test client stands in for a reverse proxy on loopback
   if (!wiring.registerRoutes(app)) throw new Error('routes were not registered');

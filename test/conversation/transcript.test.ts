@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ResponseDocument } from '../../src/delivery/payload.js';
+import type { ResponseDocument } from '../../src/survey/payload.js';
 import type { Engine } from '../../src/conversation/engine.js';
 import type { Bank } from '../../src/survey/load.js';
 import { Chat, checkin, loadTestBank } from '../support/engine.js';

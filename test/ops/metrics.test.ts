@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRunner, type Conversation } from '../../src/conversation/runner.js';
+import { createRunner, type Conversation } from '../../src/turns/runner.js';
 import { FileSink } from '../../src/delivery/sink.js';
 import { createMetrics } from '../../src/metrics.js';
 import { MemorySessionStore } from '../../src/sessions/memory.js';
@@ -13,7 +13,7 @@ import { nextUpdate, Respondent, shared } from '../runner/support.js';
 const store = new MemorySessionStore<Conversation>();
 const runner = createRunner({ ...shared, store, delivery: new FileSink(mkdtempSync(join(tmpdir(), 'fb-metrics-'))), log: captureLog() });
 const metrics = createMetrics({ defaults: false });
-metrics.instrument(runner);
+metrics.observe(runner);
 afterAll(() => store.close());
 
 const value = async (name: string, labels: Record<string, string>) =>

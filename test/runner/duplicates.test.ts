@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Conversation, Runner, TurnResult } from '../../src/conversation/runner.js';
+import type { Conversation, Runner, TurnResult } from '../../src/turns/runner.js';
 import { RedisSessionStore } from '../../src/sessions/redis.js';
 import { redisUrl } from '../support/redis.js';
 import { nextUpdate, redisRunner, Respondent, summary } from './support.js';

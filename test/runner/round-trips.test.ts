@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runner } from '../../src/conversation/runner.js';
+import type { Runner } from '../../src/turns/runner.js';
 import { countCommands } from '../sessions/helpers.js';
 import { redisUrl } from '../support/redis.js';
 import { redisRunner, Respondent } from './support.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { createRunner, type Conversation, type Runner, type RunnerDeps, type TurnResult } from '../../src/conversation/runner.js';
+import { createRunner, type Conversation, type Runner, type RunnerDeps, type TurnResult } from '../../src/turns/runner.js';
 import type { Input, Prompt } from '../../src/conversation/types.js';
 import { FileSink } from '../../src/delivery/sink.js';
 import { RedisSessionStore } from '../../src/sessions/redis.js';

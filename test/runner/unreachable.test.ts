@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RetryLaterError, type Conversation } from '../../src/conversation/runner.js';
+import { RetryLaterError, type Conversation } from '../../src/turns/runner.js';
 import { createDelivery, type Delivery } from '../../src/delivery/index.js';
 import { FileSink } from '../../src/delivery/sink.js';
 import { RedisSessionStore } from '../../src/sessions/redis.js';

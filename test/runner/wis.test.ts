@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Conversation, Runner } from '../../src/conversation/runner.js';
+import type { Conversation, Runner } from '../../src/turns/runner.js';
 import { createDelivery, type Delivery } from '../../src/delivery/index.js';
 import { RedisSessionStore } from '../../src/sessions/redis.js';
 import { createRedisTimers, type ConversationTimers } from '../../src/sessions/timers.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ResponseDocument, RespondentErased, SafetySignal } from '../../delivery/payload.js';
+import { ResponseDocument, RespondentErased, SafetySignal } from '../../survey/payload.js';
 import type { Db } from '../db/port.js';
 import { eraseRespondent } from '../erasure.js';
 import type { BackendMetrics } from '../metrics.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../db/port.js';
-import type { ResponseDocument, SafetySignal } from '../../delivery/payload.js';
+import type { ResponseDocument, SafetySignal } from '../../survey/payload.js';
 import type { Bank } from '../../survey/load.js';
 
 /** Whether an item's answer is something the respondent typed (an open item), by flow id and version. */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../app.js';
 import type { Checkin, Checkins, RedeemResult } from '../../checkins/port.js';
 import type { Config } from '../../config.js';
-import { RetryLaterError } from '../../conversation/runner.js';
+import { RetryLaterError } from '../../turns/runner.js';
 import type { Input } from '../../conversation/types.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';
 import { cardActivity, textActivity, workerMenuCard, type OutgoingActivity } from './cards.js';

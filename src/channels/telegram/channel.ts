@@ -5,7 +5,7 @@ import type { Core } from '../../app.js';
 import { sameSecret } from '../../checkins/auth.js';
 import type { Checkins } from '../../checkins/port.js';
 import { CLOSED_STATES } from '../../conversation/machine.js';
-import type { TurnResult } from '../../conversation/runner.js';
+import type { TurnResult } from '../../turns/runner.js';
 import type { Input } from '../../conversation/types.js';
 import { errorSummary } from '../../log.js';
 import { printableUrl, within } from '../../startup.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { CLOSED_STATES } from '../../conversation/machine.js';
-import type { Runner } from '../../conversation/runner.js';
+import type { Runner } from '../../turns/runner.js';
 import type { CheckinInfo, EngineEvent, Prompt } from '../../conversation/types.js';
 import type { Bank } from '../../survey/load.js';
 import type { Locale, LoadedFlow } from '../../survey/schema.js';

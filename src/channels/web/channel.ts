@@ -3,7 +3,7 @@ import type { Core } from '../../app.js';
 import type { Checkins } from '../../checkins/port.js';
 import { createRateLimiter, type RateLimiter, type Rule } from '../../checkins/rate-limit.js';
 import { TOKEN_SHAPE } from '../../checkins/token.js';
-import { RetryLaterError } from '../../conversation/runner.js';
+import { RetryLaterError } from '../../turns/runner.js';
 import { CLOSED_STATES } from '../../conversation/machine.js';
 import type { EngineEvent, Input, Prompt, Snapshot } from '../../conversation/types.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';

@@ -53,7 +53,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...opts.env,
   });
   let wiring: CheckinsWiring | undefined;
-  const core = await createCore(config, pino({ level: 'silent' }), { onEvents: (key, events, state) => wiring!.onEvents(key, events, state) });
+  const core = await createCore(config, pino({ level: 'silent' }));
   wiring = createCheckinsFor(core);
   const app = createServer();
   const channel = await createTeamsChannel({ core, app, checkins: wiring.checkins, pace: { baseDelayMs: 5, maxDelayMs: 20 }, ...opts.channel?.(connector) });

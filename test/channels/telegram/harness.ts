@@ -46,7 +46,7 @@ export async function startHarness(opts: { db: number; pace?: Pace }): Promise<H
   const api = await startFakeBotApi();
   let checkins: CheckinsService | undefined;
   const config = loadConfig({ REDIS_URL: redisUrl(opts.db), NODE_ENV: 'test', PSEUDONYM_KEY: 'x'.repeat(32), DATA_DIR: dataDir });
-  const core = await createCore(config, pino({ level: 'silent' }), { onEvents: (k, e, s) => checkins!.onEvents(k, e, s) });
+  const core = await createCore(config, pino({ level: 'silent' }));
   checkins = createCheckins({ store: new RedisCheckinStore({ redis: core.redis! }), bank: core.bank, defaultLocale: 'nl', secret: 'x'.repeat(32) });
   const app = createServer();
   const channel = createTelegramChannel({

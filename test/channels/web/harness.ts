@@ -39,7 +39,7 @@ export async function startWeb(opts: { redisDb?: number; limits?: WebChannelOpti
     ...(opts.redisDb === undefined ? {} : { REDIS_URL: redisUrl(opts.redisDb) }),
   });
   let wiring: CheckinsWiring | undefined;
-  const core = await createCore(config, pino({ level: 'silent' }), { onEvents: (k, e, s) => wiring!.onEvents(k, e, s) });
+  const core = await createCore(config, pino({ level: 'silent' }));
   wiring = createCheckinsFor(core);
   const app = createServer({ trustProxy: opts.trustProxy });
   createWebChannel({ core, app, checkins: wiring.checkins, limits: opts.limits, limiter: wiring.limiter });

@@ -73,7 +73,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ...opts.env,
   });
   let wiring: CheckinsWiring | undefined;
-  const core = await createCore(config, createLogger({ level: 'trace', destination: sink }), { onEvents: (key, events, state) => wiring!.onEvents(key, events, state) });
+  const core = await createCore(config, createLogger({ level: 'trace', destination: sink }));
   wiring = createCheckinsFor(core);
   const app = createServer();
   const errors: string[] = [];

@@ -1,4 +1,4 @@
-import type { ResponseDocument, SafetySignal } from '../../../src/delivery/payload.js';
+import type { ResponseDocument, SafetySignal } from '../../../src/survey/payload.js';
 
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgeBand, Locale, Role } from '../survey/schema.js';
+import { AgeBand, Locale, Role } from './schema.js';
 
 /**
  * The response document: what leaves the bot for the backend, one per completed (or expired-partial)
