@@ -18,7 +18,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { redisChatRecords } from '../src/channels/telegram/record.js';
+import { chatRecords } from '../src/channels/telegram/record.js';
 import { createRunner, type Conversation, type Runner } from '../src/turns/runner.js';
 import type { Input, Prompt } from '../src/conversation/types.js';
 import { FileSink } from '../src/delivery/sink.js';
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < HALFWAY; i++) await c.tapFirst();
     }
     // The Telegram channel's record for each conversation, as it stands after a question was sent.
-    const records = redisChatRecords(redis, 3600, prefix);
+    const records = chatRecords({ redis, ttlSeconds: 3600, prefix });
     for (const [i, c] of convs.entries()) {
       const question = [...c.prompts].reverse().find((p) => p.ask)!;
       await records.put(c.key, { chat: 6_100_000_000 + i, lng: 'nl', checkinId: `chk_${c.pseudonym}`, last: { id: 4000 + i, ask: question.ask!, text: question.text, open: true } });

@@ -8,7 +8,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { redisChatRecords } from '../src/channels/telegram/record.js';
+import { chatRecords } from '../src/channels/telegram/record.js';
 import { redisTeamsRecords } from '../src/channels/teams/records.js';
 import { checkRedis } from '../src/sessions/check.js';
 import { decodeStored, encodeState } from '../src/sessions/codec.js';
@@ -91,7 +91,7 @@ async function memory(redis: Redis, stores: Stores, prefix: string): Promise<voi
  */
 async function channelRecords(redis: Redis, prefix: string): Promise<void> {
   const question = 'In welke mate voelde u zich gehoord door de begeleider tijdens het laatste gesprek?';
-  const telegram = redisChatRecords(redis, TTL_SECONDS, prefix);
+  const telegram = chatRecords({ redis, ttlSeconds: TTL_SECONDS, prefix });
   const teams = redisTeamsRecords(redis, TTL_SECONDS);
   const id = (n: number) => randomBytes(n).toString('base64url').slice(0, n);
   let tg = 0;

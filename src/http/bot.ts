@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createCore, type Core } from '../app.js';
 import { createTeamsChannel, teamsEnabled, type TeamsChannel } from '../channels/teams/channel.js';
 import { createTelegramChannel, type TelegramChannel } from '../channels/telegram/channel.js';
-import type { Pace } from '../channels/telegram/send.js';
+import type { Pace } from '../channels/kit/lanes.js';
 import { createWhatsAppChannel, whatsappEnabled, type WhatsAppChannel } from '../channels/whatsapp/channel.js';
 import { createWebChannel } from '../channels/web/channel.js';
 import { createCheckinsFor, type CheckinsWiring } from '../checkins/index.js';

@@ -39,9 +39,8 @@ beforeAll(async () => {
     NODE_ENV: 'test', REDIS_URL: redisUrl(DB), PSEUDONYM_KEY: 'f'.repeat(32), DATA_DIR: mkdtempSync(join(tmpdir(), 'fb-followups-')),
     CHECKIN_API_TOKENS: API_TOKEN, FOLLOWUP_TTL_DAYS: String(TTL_DAYS), TELEGRAM_BOT_USERNAME: api.botInfo.username,
   });
-  let w: CheckinsWiring | undefined;
   core = await createCore(config, pino({ level: 'silent' }));
-  wiring = w = createCheckinsFor(core);
+  wiring = createCheckinsFor(core);
   app = createServer();
   wiring.registerRoutes(app);
   telegram = createTelegramChannel({ core, app, checkins: wiring.checkins, token: api.token, secret: SECRET, apiRoot: api.apiRoot, publicUrl: 'https://bot.example.org/', botInfo: api.botInfo, pace: { intervalMs: 0, burst: 1 } });

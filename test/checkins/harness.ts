@@ -74,9 +74,8 @@ export async function startHarness(): Promise<Harness> {
     NODE_ENV: 'test', REDIS_URL: redisUrl(4), PSEUDONYM_KEY: SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'fb-checkins-')),
     CHECKIN_API_TOKENS: tokens.join(','), TELEGRAM_BOT_USERNAME: BOT, PUBLIC_URL,
   });
-  let wiring: CheckinsWiring | undefined;
   const core = await createCore(config, pino({ level: 'silent' }));
-  wiring = createCheckinsFor(core);
+  const wiring = createCheckinsFor(core);
   const app = createServer({ trustProxy: ['loopback'] }); // the test client stands in for a reverse proxy on loopback
   if (!wiring.registerRoutes(app)) throw new Error('routes were not registered');
   await app.listen({ port: 0, host: '127.0.0.1' });

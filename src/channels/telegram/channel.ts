@@ -11,9 +11,11 @@ import { errorSummary } from '../../log.js';
 import { printableUrl, within } from '../../startup.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';
 import { botApiFetch } from './fetch.js';
-import { memoryChatRecords, redisChatRecords } from './record.js';
+import { conversationSeconds } from '../kit/records.js';
+import { chatRecords } from './record.js';
 import { commandMenu } from './render.js';
-import { ChatLanes, DEFAULT_PACE, retryAfter, type Pace } from './send.js';
+import { ChatLanes, type Pace } from '../kit/lanes.js';
+import { DEFAULT_PACE, retryAfter } from './send.js';
 import { createSpeaker } from './speaker.js';
 import { isWellFormedUpdate } from './update.js';
 
@@ -86,8 +88,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   const client = { apiRoot, fetch: botApiFetch(apiRoot), canUseWebhookReply: (method: string) => method === 'answerCallbackQuery' };
   const bot = new Bot(opts.token, { client, ...(opts.botInfo ? { botInfo: opts.botInfo } : {}) });
   bot.api.config.use(retryAfter());
-  const ttl = Math.ceil(Math.max(...[...core.bank.flows.values()].map((f) => f.lifetimeHours)) * 3600 + 24 * 3600);
-  const records = core.redis ? redisChatRecords(core.redis, ttl) : memoryChatRecords(ttl);
+  const records = chatRecords({ redis: core.redis, ttlSeconds: conversationSeconds(core.bank) });
   const lanes = new ChatLanes(opts.pace ?? DEFAULT_PACE);
   const speaker = createSpeaker({ api: bot.api, records, lanes, texts, log, defaultLocale, checkins, answerLast: mode === 'webhook' });
 

@@ -2,6 +2,7 @@ import type { BotCommand, InlineKeyboardMarkup } from 'grammy/types';
 import type { Button, Prompt } from '../../conversation/types.js';
 import type { Texts } from '../../i18n.js';
 import type { Locale } from '../../survey/schema.js';
+import { splitText } from '../kit/text.js';
 
 /**
  * Neutral prompts → Telegram messages. Pure: no API calls here, so what a respondent sees can be checked
@@ -23,29 +24,9 @@ export function inlineKeyboard(buttons: Button[][]): InlineKeyboardMarkup {
   return { inline_keyboard: buttons.map((row) => row.map((b) => ({ text: b.label, callback_data: b.data }))) };
 }
 
-/**
- * Cuts a text into pieces Telegram accepts, preferring paragraph, line and word boundaries, never
- * splitting a surrogate pair (an emoji stays whole).
- */
-export function splitText(text: string, max = MAX_MESSAGE): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    const window = rest.slice(0, max);
-    let cut = Math.max(window.lastIndexOf('\n\n'), window.lastIndexOf('\n'), window.lastIndexOf(' '));
-    if (cut < max / 2) cut = max;
-    const code = rest.charCodeAt(cut - 1);
-    if (cut === max && code >= 0xd800 && code <= 0xdbff) cut -= 1;
-    parts.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).replace(/^\s+/, '');
-  }
-  if (rest.trim() || parts.length === 0) parts.push(rest);
-  return parts.filter((p) => p.trim() !== '');
-}
-
 /** One prompt as one or more messages; the keyboard goes with the last piece, right under what it answers. */
 export function toMessages(prompt: Prompt): OutgoingMessage[] {
-  const pieces = splitText(prompt.text);
+  const pieces = splitText(prompt.text, MAX_MESSAGE);
   const rows = prompt.buttons?.filter((r) => r.length) ?? [];
   return pieces.map((text, i) => (i === pieces.length - 1 && rows.length ? { text, reply_markup: inlineKeyboard(rows) } : { text }));
 }

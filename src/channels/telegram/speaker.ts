@@ -8,7 +8,8 @@ import { errorSummary } from '../../log.js';
 import type { Locale } from '../../survey/schema.js';
 import type { ChatRecord, ChatRecords } from './record.js';
 import { answeredText, toMessages, toast } from './render.js';
-import { isBlocked, isNotModified, type ChatLanes } from './send.js';
+import type { ChatLanes } from '../kit/lanes.js';
+import { isBlocked, isNotModified } from './send.js';
 
 /**
  * Says a turn's prompts in one chat, in order, in that chat's lane: answers the button press (a stale-button

@@ -7,10 +7,11 @@ import { normalise } from '../../conversation/normalise.js';
 import type { Input } from '../../conversation/types.js';
 import { errorSummary } from '../../log.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';
-import { ChatLanes, type Pace } from '../telegram/send.js';
+import { ChatLanes, type Pace } from '../kit/lanes.js';
 import { createGraphClient, type GraphOptions } from './graph.js';
 import { readNotification, type InboundMessage, type StatusUpdate } from './notification.js';
-import { memoryWaRecords, redisWaRecords } from './records.js';
+import { waRecords } from './records.js';
+import { conversationSeconds } from '../kit/records.js';
 import { createSpeaker, type Heard } from './speaker.js';
 import { templateFor } from './window.js';
 import { registerWebhook } from './webhook.js';
@@ -68,11 +69,10 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions): WhatsAppCha
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID!;
   const defaultLocale = config.DEFAULT_LOCALE;
   const graph = createGraphClient({ apiRoot: config.WHATSAPP_API_ROOT, phoneNumberId, token: config.WHATSAPP_ACCESS_TOKEN!, ...opts.graph });
-  const ttl = Math.ceil(Math.max(...[...core.bank.flows.values()].map((f) => f.lifetimeHours)) * 3600 + 24 * 3600);
   const commands = core.engine.lexicons.commands;
   const hash = (messageId: string) => core.pseudonymise('whatsapp-message', messageId);
   const speaker = createSpeaker({
-    graph, records: core.redis ? redisWaRecords(core.redis, ttl) : memoryWaRecords(ttl), lanes: new ChatLanes(opts.pace ?? WHATSAPP_PACE),
+    graph, records: waRecords({ redis: core.redis, ttlSeconds: conversationSeconds(core.bank) }), lanes: new ChatLanes(opts.pace ?? WHATSAPP_PACE),
     texts, log, defaultLocale, checkins, templates: config.WHATSAPP_TEMPLATES, hash, isCommand: (word) => commands.has(normalise(word)),
     ...(opts.onError ? { onError: opts.onError } : {}),
   });

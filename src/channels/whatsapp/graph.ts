@@ -1,5 +1,5 @@
 import { trimSlash } from '../../checkins/links.js';
-import { sleep } from '../telegram/send.js';
+import { sleep } from '../kit/lanes.js';
 import type { Outgoing } from './render.js';
 
 /**

@@ -1,6 +1,6 @@
 import { decodeButton } from '../../conversation/input.js';
 import type { Button, Prompt } from '../../conversation/types.js';
-import { splitText } from '../telegram/render.js';
+import { splitText } from '../kit/text.js';
 
 /**
  * Neutral prompts → WhatsApp Cloud API messages (the `type` and its object; the client adds the recipient). Pure,

@@ -3,7 +3,7 @@ import type { Checkins } from '../../checkins/port.js';
 import type { EngineEvent, Prompt } from '../../conversation/types.js';
 import type { Texts } from '../../i18n.js';
 import type { Locale } from '../../survey/schema.js';
-import type { ChatLanes } from '../telegram/send.js';
+import type { ChatLanes } from '../kit/lanes.js';
 import { errorCode, isOutsideWindow, isTemplateRefused, isUndeliverable, type GraphClient } from './graph.js';
 import type { WaRecord, WaRecords } from './records.js';
 import { commandsAsWords, textMessage, toMessages, withEcho, type Outgoing, type Words } from './render.js';

@@ -52,9 +52,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     TEAMS_WORKER_TENANT_ID: TENANT, TEAMS_WORKER_IDS: WORKER, TELEGRAM_BOT_USERNAME: 'feedback_test_bot', PUBLIC_URL: 'https://feedback.example.be',
     ...opts.env,
   });
-  let wiring: CheckinsWiring | undefined;
   const core = await createCore(config, pino({ level: 'silent' }));
-  wiring = createCheckinsFor(core);
+  const wiring = createCheckinsFor(core);
   const app = createServer();
   const channel = await createTeamsChannel({ core, app, checkins: wiring.checkins, pace: { baseDelayMs: 5, maxDelayMs: 20 }, ...opts.channel?.(connector) });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -6,7 +6,7 @@ import type { InlineKeyboardButton, Message, Update, User } from 'grammy/types';
 import { pino } from 'pino';
 import { createCore, type Core } from '../../../src/app.js';
 import { createTelegramChannel, type TelegramChannel } from '../../../src/channels/telegram/channel.js';
-import type { Pace } from '../../../src/channels/telegram/send.js';
+import type { Pace } from '../../../src/channels/kit/lanes.js';
 import { RedisCheckinStore } from '../../../src/checkins/redis-store.js';
 import { createCheckins, type CheckinsService } from '../../../src/checkins/service.js';
 import { loadConfig } from '../../../src/config.js';
@@ -44,10 +44,10 @@ export async function startHarness(opts: { db: number; pace?: Pace }): Promise<H
   await flush.quit();
   const dataDir = mkdtempSync(join(tmpdir(), 'fb-telegram-'));
   const api = await startFakeBotApi();
-  let checkins: CheckinsService | undefined;
   const config = loadConfig({ REDIS_URL: redisUrl(opts.db), NODE_ENV: 'test', PSEUDONYM_KEY: 'x'.repeat(32), DATA_DIR: dataDir });
   const core = await createCore(config, pino({ level: 'silent' }));
-  checkins = createCheckins({ store: new RedisCheckinStore({ redis: core.redis! }), bank: core.bank, defaultLocale: 'nl', secret: 'x'.repeat(32) });
+  const checkins: CheckinsService = createCheckins({ store: new RedisCheckinStore({ redis: core.redis! }), bank: core.bank, defaultLocale: 'nl', secret: 'x'.repeat(32) });
+  core.runner.observe({ saved: (turn, r) => checkins.onEvents(turn.key, r.events, r.state) });
   const app = createServer();
   const channel = createTelegramChannel({
     core, app, checkins, token: api.token, secret: SECRET, apiRoot: api.apiRoot, publicUrl: 'https://bot.example.org/', botInfo: api.botInfo,
@@ -67,7 +67,7 @@ export async function startHarness(opts: { db: number; pace?: Pace }): Promise<H
     user: (id, language_code = 'nl') => new TgUser(h, { id, is_bot: false, first_name: 'Sam', language_code }),
     async invite(flow, over = {}) {
       const role = core.bank.flows.get(flow)!.audience.role;
-      const { checkin } = await checkins!.create({ flow, caseRef: 'CASE-T', respondent: { role, ...(over.ageBand ? { ageBand: over.ageBand } : {}) }, ...(over.locale ? { locale: over.locale } : {}) }, 'test');
+      const { checkin } = await checkins.create({ flow, caseRef: 'CASE-T', respondent: { role, ...(over.ageBand ? { ageBand: over.ageBand } : {}) }, ...(over.locale ? { locale: over.locale } : {}) }, 'test');
       if (!checkin.token) throw new Error('the check-in came without an invite token');
       return { id: checkin.id, token: checkin.token };
     },

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { GrammyError, type ApiCallFn } from 'grammy';
-import { commandMenu, splitText, toMessages } from '../../../src/channels/telegram/render.js';
-import { ChatLanes, isBlocked, isNotModified, retryAfter } from '../../../src/channels/telegram/send.js';
+import { splitText } from '../../../src/channels/kit/text.js';
+import { commandMenu, toMessages } from '../../../src/channels/telegram/render.js';
+import { ChatLanes } from '../../../src/channels/kit/lanes.js';
+import { isBlocked, isNotModified, retryAfter } from '../../../src/channels/telegram/send.js';
 import { loadTestBank } from '../../support/engine.js';
 
 /** The pure parts of the Telegram channel: message splitting, keyboards, command menus, lanes, flood waits. */
 
 describe('splitText', () => {
   it('keeps texts up to the limit whole and cuts longer ones at line or word boundaries', () => {
-    expect(splitText('kort')).toEqual(['kort']);
+    expect(splitText('kort', 4096)).toEqual(['kort']);
     const text = `${'a'.repeat(30)}\n${'b'.repeat(30)} ${'c'.repeat(30)}`;
     const parts = splitText(text, 40);
     expect(parts).toEqual(['a'.repeat(30), 'b'.repeat(30), 'c'.repeat(30)]);

@@ -38,9 +38,8 @@ export async function startWeb(opts: { redisDb?: number; limits?: WebChannelOpti
     NODE_ENV: 'test', DATA_DIR: dataDir, PSEUDONYM_KEY: 'w'.repeat(32), PUBLIC_URL,
     ...(opts.redisDb === undefined ? {} : { REDIS_URL: redisUrl(opts.redisDb) }),
   });
-  let wiring: CheckinsWiring | undefined;
   const core = await createCore(config, pino({ level: 'silent' }));
-  wiring = createCheckinsFor(core);
+  const wiring = createCheckinsFor(core);
   const app = createServer({ trustProxy: opts.trustProxy });
   createWebChannel({ core, app, checkins: wiring.checkins, limits: opts.limits, limiter: wiring.limiter });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -50,8 +49,8 @@ export async function startWeb(opts: { redisDb?: number; limits?: WebChannelOpti
     core, app, wiring, base, dataDir, local,
     async invite({ flow = 'child-checkin', ageBand = 'young', locale = 'nl' } = {}) {
       const role = core.bank.flows.get(flow)!.audience.role;
-      const { checkin } = await wiring!.checkins.create({ flow, caseRef: 'WEB-TEST', respondent: { role, ...(role === 'child' ? { ageBand } : {}) }, locale }, 'test');
-      return { url: local(wiring!.checkins.invite(checkin)!.webLink), id: checkin.id };
+      const { checkin } = await wiring.checkins.create({ flow, caseRef: 'WEB-TEST', respondent: { role, ...(role === 'child' ? { ageBand } : {}) }, locale }, 'test');
+      return { url: local(wiring.checkins.invite(checkin)!.webLink), id: checkin.id };
     },
     async close() {
       await app.close();

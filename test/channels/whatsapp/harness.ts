@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createCore, type Core } from '../../../src/app.js';
-import type { Pace } from '../../../src/channels/telegram/send.js';
+import type { Pace } from '../../../src/channels/kit/lanes.js';
 import { createWhatsAppChannel, type WhatsAppChannel } from '../../../src/channels/whatsapp/channel.js';
 import { createCheckinsFor, type CheckinsWiring } from '../../../src/checkins/index.js';
 import type { Invite } from '../../../src/checkins/port.js';
@@ -72,9 +72,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     WHATSAPP_API_ROOT: api.apiRoot, WHATSAPP_NUMBER: `+${BUSINESS_NUMBER}`,
     ...opts.env,
   });
-  let wiring: CheckinsWiring | undefined;
   const core = await createCore(config, createLogger({ level: 'trace', destination: sink }));
-  wiring = createCheckinsFor(core);
+  const wiring = createCheckinsFor(core);
   const app = createServer();
   const errors: string[] = [];
   let malformed = 0;
@@ -97,12 +96,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     user: (waId) => new WaUser(h, waId),
     async invite(flow, over = {}) {
       const role = core.bank.flows.get(flow)!.audience.role;
-      const { checkin } = await wiring!.checkins.create({
+      const { checkin } = await wiring.checkins.create({
         flow, caseRef: over.caseRef ?? 'CASE-WA', respondent: { role, ...(over.ageBand ? { ageBand: over.ageBand } : {}) },
         ...(over.locale ? { locale: over.locale } : {}), ...(over.respondentRef ? { respondentRef: over.respondentRef } : {}),
       }, 'test');
       if (!checkin.token) throw new Error('the check-in came without an invite token');
-      return { id: checkin.id, token: checkin.token, invite: wiring!.checkins.invite(checkin)! };
+      return { id: checkin.id, token: checkin.token, invite: wiring.checkins.invite(checkin)! };
     },
     responses: () => {
       try {
@@ -114,7 +113,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     async close() {
       await channel.stop();
       await app.close();
-      await wiring!.close();
+      await wiring.close();
       await core.close();
       await api.close();
     },

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../app.js';
+import type { Checkins } from '../../checkins/port.js';
+import type { RateLimiter } from '../../checkins/rate-limit.js';
+import type { Config } from '../../config.js';
+import type { Pace } from './lanes.js';
+
+/**
+ * The one port between the bot and a platform. Each channel folder exports a `ChannelDefinition`; the channel
+ * list (../list.ts) is the only place that names them, and the server, invites and outbound sending read it.
+ */
+
+/** What a channel is given when the bot starts it. */
+export interface ChannelContext {
+  core: Core;
+  /** The one HTTP server: a channel registers its webhook routes on it. */
+  app: FastifyInstance;
+  checkins: Checkins;
+  /** The shared counters (invite redemption, the API, whatever a channel limits). */
+  limiter: RateLimiter;
+  /** Counts a request that was not a well-formed update (acknowledged and ignored). */
+  onMalformed(): void;
+  /** Counts a platform's error code for a message it refused or could not deliver. */
+  onError(code: string): void;
+  /** Per-chat pacing instead of the platform's limits (the bench sets it to show the server alone). */
+  pace?: Pace;
+}
+
+/** A running channel. */
+export interface Channel {
+  /** Said in the start-up line (`webhook`, `polling`, `on`). */
+  mode: string;
+  /** Work that needs the server listening (registering a webhook, long polling). */
+  start?(): Promise<void>;
+  /** Waits for work done after an acknowledgement (what is said after the platform was answered). */
+  settled?(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Where an invite leads on one platform: a field of the invite (`<target>Link`) and a QR code target. */
+export interface InviteLink {
+  /** The channel's name: the QR code's `target` and the invite field `<target>Link`. */
+  target: string;
+  /** How people call the platform, for the CLI. */
+  label: string;
+  /** The link for an invite token; null keeps the field without a link, undefined leaves it out. */
+  link(token: string): string | null | undefined;
+  /** Why a QR code for this target cannot be drawn when there is no link. */
+  missing: string;
+}
+
+export interface ChannelDefinition {
+  name: string;
+  /** Whether the configuration turns it on. */
+  enabled(config: Config): boolean;
+  /** Whether it needs a platform account (the web chat does not: `npm start` then prints a demo link). */
+  account: boolean;
+  create(ctx: ChannelContext): Promise<Channel>;
+  /** Its invite link, also when the channel is off in this process (the CLI makes invites for the bot). */
+  invite?(config: Config, baseUrl: string): InviteLink | undefined;
+}
