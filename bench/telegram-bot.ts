@@ -14,7 +14,7 @@ const pace = {
   intervalMs: Number(process.env.BENCH_PACE_MS ?? DEFAULT_PACE.intervalMs),
   burst: Number(process.env.BENCH_PACE_BURST ?? DEFAULT_PACE.burst),
 };
-const bot = await createBot(config, createLogger({ level: config.LOG_LEVEL }), { telegramPace: pace });
+const bot = await createBot(config, createLogger({ level: config.LOG_LEVEL }), { pace });
 await bot.listen();
 await new Promise((resolve) => process.once('SIGTERM', resolve));
 await bot.shutdown();

@@ -66,7 +66,7 @@ export interface CoreOptions {
 
 export async function createCore(config: Config, log: Logger, opts: CoreOptions = {}): Promise<Core> {
   const bank = loadBank({ flowDirs: opts.flowDirs ?? [`${ROOT}flows`], localeDirs: opts.localeDirs ?? [`${ROOT}locales`] });
-  const texts = createTexts(bank.resources);
+  const texts = createTexts(bank.resources, config.DEFAULT_LOCALE);
   const engine = createEngine(bank, texts, { defaultLocale: config.DEFAULT_LOCALE, timerScale: config.TIMER_SCALE });
   const { pseudonymise, generated } = createPseudonymiser(config.PSEUDONYM_KEY);
   if (generated) log.warn('PSEUDONYM_KEY is not set: pseudonyms change at every restart');

@@ -1,5 +1,5 @@
-import i18next, { type TFunction } from 'i18next';
-import { NAMESPACES, type Resources } from './survey/load.js';
+import i18next, { type Resource, type TFunction } from 'i18next';
+import type { Resources } from './survey/load.js';
 import { LOCALES, type Locale } from './survey/schema.js';
 
 /**
@@ -11,14 +11,15 @@ export interface Texts {
   resources: Resources;
 }
 
-export function createTexts(resources: Resources): Texts {
+/** `fallback`: the language a missing text falls back to (`DEFAULT_LOCALE`; every text is checked at load). */
+export function createTexts(resources: Resources, fallback: Locale = LOCALES[0]): Texts {
   const inst = i18next.createInstance();
   void inst.init({
-    resources,
-    lng: 'nl',
-    fallbackLng: 'nl',
+    resources: resources as Resource,
+    lng: fallback,
+    fallbackLng: fallback,
     supportedLngs: [...LOCALES],
-    ns: [...NAMESPACES],
+    ns: Object.keys(resources[fallback]),
     defaultNS: 'common',
     initAsync: false,
     returnNull: false,

@@ -37,9 +37,9 @@ async function chat(config: Config, envFile: string | undefined): Promise<number
 
 async function serve(bot: Bot): Promise<number> {
   await bot.listen();
-  if (!bot.telegram && !bot.teams) {
+  if (!bot.hasAccount) {
     const link = await createDemoWebLink(bot.wiring.checkins, bot.core.config.DEFAULT_LOCALE);
-    process.stdout.write(`\nfeedbackbot is running with no Telegram or Teams account.\nOpen this demo check-in in a browser: ${link}\nResponses go to ${bot.core.sinkDescription}. Stop with Ctrl-C.\n\n`);
+    process.stdout.write(`\nfeedbackbot is running with no chat app account.\nOpen this demo check-in in a browser: ${link}\nResponses go to ${bot.core.sinkDescription}. Stop with Ctrl-C.\n\n`);
   }
   await untilStopped();
   await bot.shutdown();

@@ -11,20 +11,21 @@ import { parseArgs, stripVTControlCharacters } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { ROOT } from '../app.js';
+import { inviteLinksFor } from '../channels/list.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { loadBank } from '../survey/load.js';
 import { createCheckinsFor } from './index.js';
 import { qrLink, qrTerminal } from './links.js';
-import type { CheckinRequest, Checkins } from './port.js';
-import { CheckinInvalidError } from './service.js';
+import type { CheckinRequest } from './port.js';
+import { CheckinInvalidError, type CheckinsService } from './service.js';
 
 const USAGE =
   'usage: npm run checkin -- --flow <flow id> --role parent|child --case <case ref> [--age-band young|teen] [--worker <first name>] ' +
   '[--locale nl|fr|en] [--hours <n>] [--web]';
 
 export interface CliDeps {
-  checkins: Pick<Checkins, 'create' | 'invite'>;
+  checkins: Pick<CheckinsService, 'create' | 'invite' | 'links'>;
   /** Whether check-ins outlive this process (Redis); without it the command refuses. */
   durable: boolean;
   /** Whether `out` writes to a terminal; otherwise no colour codes. */
@@ -71,9 +72,10 @@ export async function runCheckinCli(argv: readonly string[], { checkins, durable
   }
   const invite = checkins.invite(checkin)!;
   out(`check-in ${checkin.id} (${checkin.flow}, ${checkin.role}${checkin.ageBand ? `, ${checkin.ageBand}` : ''}), expires ${checkin.expiresAt}`);
-  if (invite.telegramLink) out(`Telegram: ${invite.telegramLink}`);
-  if (invite.whatsappLink) out(`WhatsApp: ${invite.whatsappLink}`);
-  out(`web:      ${invite.webLink}`);
+  for (const l of checkins.links) {
+    const url = invite[`${l.target}Link`];
+    if (url) out(`${`${l.label}:`.padEnd(10)}${url}`);
+  }
   const qr = await qrTerminal(qrLink(invite, values.web ? 'web' : undefined)!);
   out(tty ? qr : stripVTControlCharacters(qr));
   return 0;
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   const bank = loadBank({ flowDirs: [`${ROOT}flows`], localeDirs: [`${ROOT}locales`] });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
   try {
-    const wiring = createCheckinsFor({ config, bank, redis, log });
+    const wiring = createCheckinsFor({ config, bank, redis, log }, inviteLinksFor(config));
     process.exitCode = await runCheckinCli(process.argv.slice(2), { checkins: wiring.checkins, durable: redis !== undefined, tty: process.stdout.isTTY === true, out: (line) => process.stdout.write(`${line}\n`) });
     await wiring.close();
   } finally {

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { outboundOf, type Core } from '../app.js';
-import { whatsappEnabled } from '../channels/whatsapp/channel.js';
-import type { EngineEvent, Snapshot } from '../conversation/types.js';
 import { createFollowUpDelivery, createFollowUpSchedule } from './followups.js';
 import { MemoryCheckinStore } from './memory-store.js';
 import { memoryReachStore, redisReachStore } from './reach.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import { RedisCheckinStore } from './redis-store.js';
+import type { InviteLink } from './port.js';
 import { registerCheckinRoutes } from './routes.js';
 import { createCheckins, type CheckinsService } from './service.js';
 
@@ -29,7 +28,10 @@ export interface CheckinsWiring {
  * With the runner and the channels' outbound senders (the bot), this process also delivers due follow-ups;
  * without them (the CLI) it only plans them, and a running bot delivers.
  */
-export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' | 'log'> & Partial<Pick<Core, 'runner' | 'outbound'>>): CheckinsWiring {
+export function createCheckinsFor(
+  core: Pick<Core, 'config' | 'bank' | 'redis' | 'log'> & Partial<Pick<Core, 'runner' | 'outbound'>>,
+  links: readonly InviteLink[] = [],
+): CheckinsWiring {
   const { config, bank, redis, log, runner, outbound } = core;
   const limiter = createRateLimiter({ redis });
   // Follow-ups and check-ins need each other: a due follow-up is delivered by `deliver` below, made once the service exists.
@@ -39,8 +41,7 @@ export function createCheckinsFor(core: Pick<Core, 'config' | 'bank' | 'redis' |
     store: redis ? new RedisCheckinStore({ redis }) : new MemoryCheckinStore(),
     bank,
     defaultLocale: config.DEFAULT_LOCALE,
-    botUsername: config.TELEGRAM_BOT_USERNAME,
-    ...(whatsappEnabled(config) && config.WHATSAPP_NUMBER ? { whatsappNumber: config.WHATSAPP_NUMBER } : {}),
+    links,
     publicUrl: config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`,
     secret: config.PSEUDONYM_KEY,
     redeemLimits: { limiter },

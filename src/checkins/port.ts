@@ -50,14 +50,21 @@ export interface Checkin {
 }
 
 /**
- * Where a respondent opens the check-in; `telegramLink` is null when the bot's username is unknown, `whatsappLink`
- * is there when the WhatsApp channel is on with its number.
+ * Where a respondent opens the check-in: one `<channel>Link` per channel that has invite links, in the channel
+ * list's order (`telegramLink`, `whatsappLink`, `webLink`; null when the channel cannot make one here).
  */
-export interface Invite {
-  token: string;
-  telegramLink: string | null;
-  webLink: string;
-  whatsappLink?: string;
+export type Invite = { token: string } & { [link: `${string}Link`]: string | null | undefined };
+
+/** How a channel makes its invite link (channels/<name>/index.ts); the check-ins service only collects them. */
+export interface InviteLink {
+  /** The channel's name: the QR code's `target` and the invite field `<target>Link`. */
+  target: string;
+  /** How people call the platform, for the CLI. */
+  label: string;
+  /** The link for an invite token; null keeps the field without a link, undefined leaves it out. */
+  link(token: string): string | null | undefined;
+  /** Why a QR code for this target cannot be drawn when there is no link. */
+  missing: string;
 }
 
 export type RedeemResult =

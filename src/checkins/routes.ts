@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createAuthenticator } from './auth.js';
-import { QR_TARGETS, qrLink, qrSvg, type QrTarget } from './links.js';
+import { qrLink, qrSvg } from './links.js';
 import type { Checkin, CheckinRequest } from './port.js';
 import { createRateLimiter, type RateLimiter, type Rule, type Verdict } from './rate-limit.js';
 import { CheckinInvalidError, IdempotencyConflictError, type CheckinsService } from './service.js';
@@ -87,18 +87,16 @@ export function registerCheckinRoutes(app: FastifyInstance, opts: CheckinRouteOp
 
   app.get<{ Params: { id: string }; Querystring: { target?: string } }>('/v1/checkins/:id/qr.svg', route, async (req, reply) => {
     const { target } = req.query;
-    if (target !== undefined && !(QR_TARGETS as readonly string[]).includes(target)) {
-      return reply.code(400).send({ error: 'invalid', fields: { target: 'target must be "telegram", "whatsapp" or "web"' } });
+    const asked = target === undefined ? undefined : checkins.links.find((l) => l.target === target);
+    if (target !== undefined && !asked) {
+      return reply.code(400).send({ error: 'invalid', fields: { target: `target must be ${checkins.links.map((l) => `"${l.target}"`).join(', ').replace(/, ([^,]*)$/, ' or $1')}` } });
     }
     const checkin = await checkins.get(req.params.id);
     if (!checkin) return reply.code(404).send({ error: 'not_found' });
     const invite = checkins.invite(checkin);
     if (!invite) return reply.code(410).send({ error: 'gone', message: 'this invite can no longer be drawn (the sealing key changed); create a new check-in' });
-    const link = qrLink(invite, target as QrTarget | undefined);
-    if (!link) {
-      const why = target === 'whatsapp' ? 'there is no WhatsApp link: the channel or WHATSAPP_NUMBER is not configured' : 'there is no Telegram link: TELEGRAM_BOT_USERNAME is not configured';
-      return reply.code(400).send({ error: 'invalid', fields: { target: why } });
-    }
+    const link = qrLink(invite, target);
+    if (!link) return reply.code(400).send({ error: 'invalid', fields: { target: asked?.missing ?? 'there is no link to draw' } });
     return reply.type('image/svg+xml').send(await qrSvg(link));
   });
 }

@@ -3,7 +3,7 @@ import type { CheckinInfo, EngineEvent, Snapshot } from '../conversation/types.j
 import type { Bank } from '../survey/load.js';
 import type { Locale } from '../survey/schema.js';
 import { inviteLinks, trimSlash } from './links.js';
-import type { Checkin, CheckinRequest, Checkins, CheckinStatus, RedeemResult } from './port.js';
+import type { Checkin, CheckinRequest, Checkins, CheckinStatus, InviteLink, RedeemResult } from './port.js';
 import type { ReachStore } from './reach.js';
 import { createRateLimiter, type RateLimiter, type Rule } from './rate-limit.js';
 import { CheckinBody, fieldErrors } from './request.js';
@@ -34,11 +34,9 @@ export interface CheckinsOptions {
   bank: Pick<Bank, 'flows'>;
   defaultLocale: Locale;
   now?: () => Date;
-  /** `TELEGRAM_BOT_USERNAME`: without it there is no Telegram deep link. */
-  botUsername?: string;
-  /** `WHATSAPP_NUMBER` when the WhatsApp channel is on: invites then carry a wa.me link. */
-  whatsappNumber?: string;
-  /** `PUBLIC_URL`, or the local server (`http://127.0.0.1:<PORT>`): web links and the QR route hang off it. */
+  /** The channels' invite links, in the channel list's order (`inviteLinksFor(config)`); none by default. */
+  links?: readonly InviteLink[];
+  /** `PUBLIC_URL`, or the local server (`http://127.0.0.1:<PORT>`): the API's own URLs hang off it. */
   publicUrl?: string;
   /** Seals stored tokens; a fixed secret (PSEUDONYM_KEY) lets QR codes be drawn again after a restart. */
   secret?: string;
@@ -61,8 +59,10 @@ export interface FollowUpOptions {
 }
 
 export interface CheckinsService extends Checkins {
-  /** Base of the web links and of the API's own URLs. */
+  /** Base of the API's own URLs. */
   readonly baseUrl: string;
+  /** The invite links this service makes: the QR code's targets. */
+  readonly links: readonly InviteLink[];
   /**
    * A due follow-up: binds it to the conversation its `respondentRef` has consent for and returns what the runner
    * opens there; undefined when consent is gone (withdrawn, `/wis`, expired) or the check-in is no longer open.
@@ -99,6 +99,7 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
   const { store, bank, defaultLocale } = opts;
   const now = opts.now ?? (() => new Date());
   const baseUrl = trimSlash(opts.publicUrl ?? 'http://127.0.0.1:3000');
+  const links = opts.links ?? [];
   // Without a configured secret, one per process: sealed tokens and reference hashes then last as long as it.
   const secret = opts.secret ?? randomBytes(32).toString('base64');
   const sealer = createSealer(secret);
@@ -271,7 +272,7 @@ export function createCheckins(opts: CheckinsOptions): CheckinsService {
   }
 
   return {
-    baseUrl, create, get, redeem, onEvents, markUnreachable, openDirect,
-    invite: (checkin) => (checkin.token === null ? null : inviteLinks(checkin.token, { botUsername: opts.botUsername, whatsappNumber: opts.whatsappNumber, baseUrl })),
+    baseUrl, links, create, get, redeem, onEvents, markUnreachable, openDirect,
+    invite: (checkin) => (checkin.token === null ? null : inviteLinks(checkin.token, links)),
   };
 }

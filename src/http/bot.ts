@@ -2,11 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createCore, type Core } from '../app.js';
-import { createTeamsChannel, teamsEnabled, type TeamsChannel } from '../channels/teams/channel.js';
-import { createTelegramChannel, type TelegramChannel } from '../channels/telegram/channel.js';
 import type { Pace } from '../channels/kit/lanes.js';
-import { createWhatsAppChannel, whatsappEnabled, type WhatsAppChannel } from '../channels/whatsapp/channel.js';
-import { createWebChannel } from '../channels/web/channel.js';
+import type { Channel } from '../channels/kit/port.js';
+import { CHANNELS, inviteLinksFor } from '../channels/list.js';
 import { createCheckinsFor, type CheckinsWiring } from '../checkins/index.js';
 import type { Config } from '../config.js';
 import { QueueDelivery } from '../delivery/queue.js';
@@ -25,10 +23,11 @@ export interface Bot {
   ops: FastifyInstance;
   wiring: CheckinsWiring;
   metrics: Metrics;
-  telegram?: TelegramChannel;
-  teams?: TeamsChannel;
-  whatsapp?: WhatsAppChannel;
-  /** Listens on PORT/HOST and OPS_PORT/OPS_HOST (0: a free port) and registers the Telegram webhook; returns the public base URL. */
+  /** The channels the configuration turned on, by name (channels/list.ts). */
+  channels: Map<string, Channel>;
+  /** Whether a channel that needs a platform account is on (else `npm start` prints a demo web link). */
+  hasAccount: boolean;
+  /** Listens on PORT/HOST and OPS_PORT/OPS_HOST (0: a free port) and starts the channels (webhooks, polling); returns the public base URL. */
   listen(): Promise<string>;
   /** The operations listener's base URL, once listening. */
   opsUrl(): string;
@@ -41,8 +40,8 @@ export interface Bot {
 }
 
 export interface BotOptions {
-  /** Per-chat pacing of Telegram sends (default: Telegram's limits); the bench sets it to show the server alone. */
-  telegramPace?: Pace;
+  /** Per-chat pacing of a chat channel's sends (default: the platform's limits); the bench sets it to show the server alone. */
+  pace?: Pace;
   /** The `.env` file the configuration was read from, said in the start-up line (its path, never its contents). */
   envFile?: string;
 }
@@ -51,7 +50,7 @@ const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[$
 
 export async function createBot(config: Config, log: Logger, opts: BotOptions = {}): Promise<Bot> {
   const core = await createCore(config, log);
-  const wiring = createCheckinsFor(core);
+  const wiring = createCheckinsFor(core, inviteLinksFor(config));
   const delivery = core.delivery instanceof QueueDelivery ? core.delivery : undefined;
   const metrics = createMetrics({ backlog: delivery && (() => delivery.counts()) });
   metrics.observe(core.runner);
@@ -72,24 +71,26 @@ export async function createBot(config: Config, log: Logger, opts: BotOptions = 
     registry: metrics.registry,
   });
   wiring.registerRoutes(app);
-  createWebChannel({ core, app, checkins: wiring.checkins, limiter: wiring.limiter });
-  const telegram = config.TELEGRAM_BOT_TOKEN
-    ? createTelegramChannel({ core, app, checkins: wiring.checkins, token: config.TELEGRAM_BOT_TOKEN, secret: config.TELEGRAM_WEBHOOK_SECRET, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, onMalformed: () => metrics.malformed('telegram'), ...(opts.telegramPace ? { pace: opts.telegramPace } : {}) })
-    : undefined;
-  const teams = teamsEnabled(config) ? await createTeamsChannel({ core, app, checkins: wiring.checkins, onMalformed: () => metrics.malformed('teams') }) : undefined;
-  const whatsapp = whatsappEnabled(config)
-    ? createWhatsAppChannel({ core, app, checkins: wiring.checkins, onMalformed: () => metrics.malformed('whatsapp'), onError: (code) => metrics.platformError('whatsapp', code) })
-    : undefined;
+  const channels = new Map<string, Channel>();
+  for (const def of CHANNELS.filter((c) => c.enabled(config))) {
+    channels.set(def.name, await def.create({
+      core, app, checkins: wiring.checkins, limiter: wiring.limiter, ...(opts.pace ? { pace: opts.pace } : {}),
+      onMalformed: () => metrics.malformed(def.name),
+      onError: (code) => metrics.platformError(def.name, code),
+    }));
+  }
+  const hasAccount = CHANNELS.some((c) => c.account && channels.has(c.name));
 
   return {
-    core, app, ops, wiring, metrics, telegram, teams, whatsapp,
+    core, app, ops, wiring, metrics, channels, hasAccount,
     async listen() {
       await ops.listen({ port: config.OPS_PORT, host: config.OPS_HOST });
       await app.listen({ port: config.PORT, host: config.HOST });
-      await telegram?.start();
+      for (const channel of channels.values()) await channel.start?.();
       const { port } = app.server.address() as AddressInfo;
       const opsPort = (ops.server.address() as AddressInfo).port;
-      log.info({ port, opsPort, telegram: telegram?.mode ?? 'off', teams: Boolean(teams), whatsapp: Boolean(whatsapp), envFile: opts.envFile ?? 'none' }, 'feedbackbot is listening');
+      const modes = Object.fromEntries(CHANNELS.map((c) => [c.name, channels.get(c.name)?.mode ?? 'off']));
+      log.info({ port, opsPort, ...modes, envFile: opts.envFile ?? 'none' }, 'feedbackbot is listening');
       return urlOf(config.HOST, port);
     },
     opsUrl: () => urlOf(config.OPS_HOST, (ops.server.address() as AddressInfo).port),
@@ -98,9 +99,7 @@ export async function createBot(config: Config, log: Logger, opts: BotOptions = 
       await app.drain();
       await app.close();
       await ops.close();
-      await telegram?.stop();
-      await teams?.stop();
-      await whatsapp?.stop();
+      for (const channel of channels.values()) await channel.stop();
       await wiring.close();
       await core.close();
       log.info('shut down');

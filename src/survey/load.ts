@@ -12,11 +12,15 @@ import { Flow, LOCALES, Scale, type Item, type LoadedFlow, type Locale } from '.
  * reported at once, one line each: `file: path: what is wrong`.
  */
 
-/** `common` for the conversation; one namespace per channel that needs its own words (cards, pages). */
-export const NAMESPACES = ['common', 'items', 'scales', 'flows', 'safety', 'teams', 'web', 'whatsapp'] as const;
-const SHARED: Namespace[] = ['common', 'safety', 'teams', 'web', 'whatsapp'];
-export type Namespace = (typeof NAMESPACES)[number];
-export type Resources = Record<Locale, Record<Namespace, Record<string, unknown>>>;
+/**
+ * The conversation's own namespaces. Every other `<name>.json` in a language's folder is a channel's words
+ * (cards, pages), found on disk: a new channel adds its file, not a line here.
+ */
+const CORE_NAMESPACES = ['common', 'items', 'scales', 'flows', 'safety'] as const;
+/** Texts every language must have: all but the item, scale and flow texts, which are checked per flow. */
+const perFlow = (ns: string) => ns === 'items' || ns === 'scales' || ns === 'flows';
+type Texts = Record<string, unknown>;
+export type Resources = Record<Locale, Record<(typeof CORE_NAMESPACES)[number], Texts> & Partial<Record<string, Texts>>>;
 
 export interface Bank {
   /** Newest version of each flow, by id. */
@@ -71,15 +75,28 @@ function deepMerge(into: Record<string, unknown>, from: Record<string, unknown>)
   return into;
 }
 
-export function loadResources(localeDirs: string[], problems: string[]): Resources {
-  const res = Object.fromEntries(LOCALES.map((l) => [l, Object.fromEntries(NAMESPACES.map((n) => [n, {}]))])) as Resources;
+/** Every namespace with a file in any language folder, the conversation's own first. */
+function namespacesIn(localeDirs: string[]): string[] {
+  const found = new Set<string>(CORE_NAMESPACES);
   for (const dir of localeDirs) {
     for (const lng of LOCALES) {
-      for (const ns of NAMESPACES) {
+      const folder = join(dir, lng);
+      if (existsSync(folder)) for (const f of readdirSync(folder).sort()) if (f.endsWith('.json')) found.add(basename(f, '.json'));
+    }
+  }
+  return [...found];
+}
+
+export function loadResources(localeDirs: string[], problems: string[]): Resources {
+  const namespaces = namespacesIn(localeDirs);
+  const res = Object.fromEntries(LOCALES.map((l) => [l, Object.fromEntries(namespaces.map((n) => [n, {}]))])) as Resources;
+  for (const dir of localeDirs) {
+    for (const lng of LOCALES) {
+      for (const ns of namespaces) {
         const file = join(dir, lng, `${ns}.json`);
         if (!existsSync(file)) continue;
         try {
-          deepMerge(res[lng][ns], JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+          deepMerge(res[lng][ns]!, JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
         } catch (e) {
           problems.push(`${file}: ${(e as Error).message}`);
         }
@@ -89,7 +106,7 @@ export function loadResources(localeDirs: string[], problems: string[]): Resourc
   return res;
 }
 
-function lookup(res: Resources, lng: Locale, ns: Namespace, key: string): unknown {
+function lookup(res: Resources, lng: Locale, ns: string, key: string): unknown {
   let cur: unknown = res[lng][ns];
   for (const part of key.split('.')) {
     if (!cur || typeof cur !== 'object') return undefined;
@@ -105,7 +122,7 @@ export function itemTextKeys(flow: Pick<LoadedFlow, 'audience'>, id: string): st
 }
 
 function checkItemTexts(flow: LoadedFlow, file: string, res: Resources, problems: string[]): void {
-  const want = (lng: Locale, ns: Namespace, key: string, where: string) => {
+  const want = (lng: Locale, ns: string, key: string, where: string) => {
     const v = lookup(res, lng, ns, key);
     if (typeof v !== 'string' || v.trim() === '') problems.push(`${file}: ${where}: missing text "${ns}:${key}" in locales/${lng}`);
   };
@@ -193,11 +210,11 @@ const DETECTOR_KEYS = new Set(['markers', 'spellings', 'endings', 'emoji', 'ordi
 
 /** Dutch is the reference: every UI and safety text it has must exist in every other shipped language. */
 function checkSharedTexts(res: Resources, problems: string[]): void {
-  for (const ns of SHARED) {
+  for (const ns of Object.keys(res.nl).filter((n) => !perFlow(n))) {
     const reference = flatKeys(res.nl[ns]).filter((k) => k && !(ns === 'safety' && DETECTOR_KEYS.has(k.split('.')[0]!)));
     if (reference.length === 0 && (ns === 'common' || ns === 'safety')) problems.push(`locales/nl/${ns}.json: missing or empty`);
     for (const lng of LOCALES.filter((l) => l !== 'nl')) {
-      if (reference.length && Object.keys(res[lng][ns]).length === 0) {
+      if (reference.length && Object.keys(res[lng][ns] ?? {}).length === 0) {
         problems.push(`locales/${lng}/${ns}.json: missing or empty (nl has ${reference.length} texts)`);
         continue;
       }

@@ -6,6 +6,8 @@ import { runCheckinCli } from '../../src/checkins/cli.js';
 import { MemoryCheckinStore } from '../../src/checkins/memory-store.js';
 import { RedisCheckinStore } from '../../src/checkins/redis-store.js';
 import { createCheckins } from '../../src/checkins/service.js';
+import { inviteLinksFor } from '../../src/channels/list.js';
+import { loadConfig } from '../../src/config.js';
 import { loadTestBank } from '../support/engine.js';
 import { redisUrl } from '../support/redis.js';
 import { SECRET } from './harness.js';
@@ -17,7 +19,7 @@ afterAll(() => redis.quit());
 
 function run(argv: string[], { durable = true, tty = false } = {}) {
   const lines: string[] = [];
-  const checkins = createCheckins({ store: new MemoryCheckinStore(), bank, defaultLocale: 'nl' });
+  const checkins = createCheckins({ store: new MemoryCheckinStore(), bank, defaultLocale: 'nl', links: inviteLinksFor(loadConfig({ NODE_ENV: 'test' })) });
   return runCheckinCli(argv, { checkins, durable, tty, out: (l) => lines.push(l) }).then((code) => ({ code, out: lines.join('\n') }));
 }
 

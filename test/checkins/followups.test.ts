@@ -14,6 +14,7 @@ import { startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
 import { freshRedis, redisUrl } from '../support/redis.js';
 import { postUpdate, startCommand, callbackQuery, privateChat, textMessage } from '../support/telegram-updates.js';
 import type { InlineKeyboardButton, Message, User } from 'grammy/types';
+import { inviteLinksFor } from '../../src/channels/list.js';
 
 /**
  * Follow-ups over time (issue 7, item 6), end to end on Telegram with the real check-in API, Redis (database 13),
@@ -40,7 +41,7 @@ beforeAll(async () => {
     CHECKIN_API_TOKENS: API_TOKEN, FOLLOWUP_TTL_DAYS: String(TTL_DAYS), TELEGRAM_BOT_USERNAME: api.botInfo.username,
   });
   core = await createCore(config, pino({ level: 'silent' }));
-  wiring = createCheckinsFor(core);
+  wiring = createCheckinsFor(core, inviteLinksFor(config));
   app = createServer();
   wiring.registerRoutes(app);
   telegram = createTelegramChannel({ core, app, checkins: wiring.checkins, token: api.token, secret: SECRET, apiRoot: api.apiRoot, publicUrl: 'https://bot.example.org/', botInfo: api.botInfo, pace: { intervalMs: 0, burst: 1 } });

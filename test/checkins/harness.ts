@@ -10,10 +10,11 @@ import { createCheckinsFor, type CheckinsWiring } from '../../src/checkins/index
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/http/server.js';
 import { redisUrl } from '../support/redis.js';
+import { inviteLinksFor } from '../../src/channels/list.js';
 
 /**
  * The check-in API as the composition root wires it: the core on Redis database 4 (runner, BullMQ timers, file
- * sink), `createCheckinsFor(core)` with its `onEvents` on the runner, and the routes on the one Fastify server on
+ * sink), `createCheckinsFor(core, inviteLinksFor(config))` observing the runner, and the routes on the one Fastify server on
  * 127.0.0.1:0. Tokens, IPs (`X-Forwarded-For`; the server trusts the proxy) and conversations are random per run,
  * so counters and keys of earlier runs in the shared database do not matter.
  */
@@ -75,7 +76,7 @@ export async function startHarness(): Promise<Harness> {
     CHECKIN_API_TOKENS: tokens.join(','), TELEGRAM_BOT_USERNAME: BOT, PUBLIC_URL,
   });
   const core = await createCore(config, pino({ level: 'silent' }));
-  const wiring = createCheckinsFor(core);
+  const wiring = createCheckinsFor(core, inviteLinksFor(config));
   const app = createServer({ trustProxy: ['loopback'] }); // the test client stands in for a reverse proxy on loopback
   if (!wiring.registerRoutes(app)) throw new Error('routes were not registered');
   await app.listen({ port: 0, host: '127.0.0.1' });

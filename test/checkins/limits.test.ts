@@ -7,6 +7,8 @@ import { createRateLimiter } from '../../src/checkins/rate-limit.js';
 import { RedisCheckinStore } from '../../src/checkins/redis-store.js';
 import { registerCheckinRoutes } from '../../src/checkins/routes.js';
 import { createCheckins, type CheckinsService } from '../../src/checkins/service.js';
+import { inviteLinksFor } from '../../src/channels/list.js';
+import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/http/server.js';
 import { loadTestBank } from '../support/engine.js';
 import { redisUrl } from '../support/redis.js';
@@ -30,7 +32,7 @@ beforeAll(async () => {
   const limiter = createRateLimiter({ redis, prefix: `t-${randomUUID()}` });
   checkins = createCheckins({
     store: new RedisCheckinStore({ redis }), bank: loadTestBank().bank, defaultLocale: 'nl', now: () => new Date(clock), secret: SECRET,
-    botUsername: BOT, publicUrl: 'http://127.0.0.1:3000/',
+    publicUrl: 'http://127.0.0.1:3000/', links: inviteLinksFor(loadConfig({ NODE_ENV: 'test', TELEGRAM_BOT_USERNAME: BOT })),
     redeemLimits: { limiter, perConversation: { limit: 3, windowSeconds: 60 }, perIp: { limit: 5, windowSeconds: 60 } },
   });
   app = createServer({ trustProxy: ['loopback'] }); // the test client stands in for a reverse proxy on loopback

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../app.js';
-import type { Checkins } from '../../checkins/port.js';
+import type { Checkins, InviteLink } from '../../checkins/port.js';
 import type { RateLimiter } from '../../checkins/rate-limit.js';
 import type { Config } from '../../config.js';
 import type { Pace } from './lanes.js';
@@ -37,18 +37,6 @@ export interface Channel {
   stop(): Promise<void>;
 }
 
-/** Where an invite leads on one platform: a field of the invite (`<target>Link`) and a QR code target. */
-export interface InviteLink {
-  /** The channel's name: the QR code's `target` and the invite field `<target>Link`. */
-  target: string;
-  /** How people call the platform, for the CLI. */
-  label: string;
-  /** The link for an invite token; null keeps the field without a link, undefined leaves it out. */
-  link(token: string): string | null | undefined;
-  /** Why a QR code for this target cannot be drawn when there is no link. */
-  missing: string;
-}
-
 export interface ChannelDefinition {
   name: string;
   /** Whether the configuration turns it on. */
@@ -57,5 +45,5 @@ export interface ChannelDefinition {
   account: boolean;
   create(ctx: ChannelContext): Promise<Channel>;
   /** Its invite link, also when the channel is off in this process (the CLI makes invites for the bot). */
-  invite?(config: Config, baseUrl: string): InviteLink | undefined;
+  invite?(config: Config, baseUrl: string): InviteLink;
 }

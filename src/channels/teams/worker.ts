@@ -61,8 +61,7 @@ export function teamsLink(appId: string, token: string): string {
 /** The invite as a card: every link there is, and a QR code (PNG: Teams does not draw SVG in cards). */
 export async function inviteFor(t: TFunction, checkin: Checkin, invite: Invite, appId: string | undefined): Promise<Card> {
   const links = [
-    ...(invite.telegramLink ? [{ label: t('teams:worker.links.telegram'), url: invite.telegramLink }] : []),
-    { label: t('teams:worker.links.web'), url: invite.webLink },
+    ...Object.entries(invite).flatMap(([field, url]) => (field.endsWith('Link') && url ? [{ label: t(`teams:worker.links.${field.slice(0, -4)}`), url }] : [])),
     ...(appId ? [{ label: t('teams:worker.links.teams'), url: teamsLink(appId, invite.token) }] : []),
   ];
   const target = qrLink(invite);

@@ -10,5 +10,5 @@ export async function createDemoWebLink(checkins: Checkins, locale: Locale): Pro
   const { checkin } = await checkins.create({ flow: 'child-checkin', caseRef: 'DEMO', respondent: { role: 'child', ageBand: 'young' }, locale }, 'demo');
   const invite = checkins.invite(checkin);
   if (!invite) throw new Error('the demo check-in has no invite');
-  return invite.webLink;
+  return invite.webLink!;
 }

@@ -10,6 +10,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createServer } from '../../../src/http/server.js';
 import { startFakeConnector, type FakeConnector, type RecordedActivity } from '../../support/fake-connector.js';
 import { freshRedis, redisUrl } from '../../support/redis.js';
+import { inviteLinksFor } from '../../../src/channels/list.js';
 
 /**
  * The Teams channel as production runs it, on 127.0.0.1: the real core (Redis DB 5), the check-in service, the
@@ -53,7 +54,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...opts.env,
   });
   const core = await createCore(config, pino({ level: 'silent' }));
-  const wiring = createCheckinsFor(core);
+  const wiring = createCheckinsFor(core, inviteLinksFor(config));
   const app = createServer();
   const channel = await createTeamsChannel({ core, app, checkins: wiring.checkins, pace: { baseDelayMs: 5, maxDelayMs: 20 }, ...opts.channel?.(connector) });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });

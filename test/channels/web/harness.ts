@@ -11,6 +11,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createServer, type ServerOptions } from '../../../src/http/server.js';
 import type { AgeBand, Locale } from '../../../src/survey/schema.js';
 import { redisUrl } from '../../support/redis.js';
+import { inviteLinksFor } from '../../../src/channels/list.js';
 
 /**
  * The web chat as `npm start` composes it — core, check-ins, the one Fastify server — on 127.0.0.1 with a free
@@ -39,7 +40,7 @@ export async function startWeb(opts: { redisDb?: number; limits?: WebChannelOpti
     ...(opts.redisDb === undefined ? {} : { REDIS_URL: redisUrl(opts.redisDb) }),
   });
   const core = await createCore(config, pino({ level: 'silent' }));
-  const wiring = createCheckinsFor(core);
+  const wiring = createCheckinsFor(core, inviteLinksFor(config));
   const app = createServer({ trustProxy: opts.trustProxy });
   createWebChannel({ core, app, checkins: wiring.checkins, limits: opts.limits, limiter: wiring.limiter });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -50,7 +51,7 @@ export async function startWeb(opts: { redisDb?: number; limits?: WebChannelOpti
     async invite({ flow = 'child-checkin', ageBand = 'young', locale = 'nl' } = {}) {
       const role = core.bank.flows.get(flow)!.audience.role;
       const { checkin } = await wiring.checkins.create({ flow, caseRef: 'WEB-TEST', respondent: { role, ...(role === 'child' ? { ageBand } : {}) }, locale }, 'test');
-      return { url: local(wiring.checkins.invite(checkin)!.webLink), id: checkin.id };
+      return { url: local(wiring.checkins.invite(checkin)!.webLink!), id: checkin.id };
     },
     async close() {
       await app.close();

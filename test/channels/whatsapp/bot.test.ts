@@ -46,7 +46,7 @@ afterAll(async () => {
 
 const post = async (body: Notification | string, signature?: string | null) => {
   const res = await postNotification(`${base}/whatsapp`, body, APP_SECRET, signature);
-  await bot.whatsapp!.settled();
+  await bot.channels.get('whatsapp')!.settled!();
   return res.status;
 };
 

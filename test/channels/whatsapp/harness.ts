@@ -14,6 +14,7 @@ import { createLogger } from '../../../src/log.js';
 import { startFakeGraphApi, type FakeGraphApi, type SentMessage } from '../../support/fake-graph-api.js';
 import { freshRedis, redisUrl } from '../../support/redis.js';
 import { buttonReply, listReply, messageFrom, postNotification, templateButton, text, type MessageOptions, type Notification } from '../../support/whatsapp-notifications.js';
+import { inviteLinksFor } from '../../../src/channels/list.js';
 
 /**
  * The WhatsApp channel as production runs it, on 127.0.0.1: the real core (on the Redis database given, or in memory), the
@@ -73,7 +74,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ...opts.env,
   });
   const core = await createCore(config, createLogger({ level: 'trace', destination: sink }));
-  const wiring = createCheckinsFor(core);
+  const wiring = createCheckinsFor(core, inviteLinksFor(config));
   const app = createServer();
   const errors: string[] = [];
   let malformed = 0;

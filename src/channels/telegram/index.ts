@@ -1,0 +1,23 @@
+import type { ChannelDefinition } from '../kit/port.js';
+import { createTelegramChannel } from './channel.js';
+
+/** Telegram: on with `TELEGRAM_BOT_TOKEN`; invites carry a deep link when the bot's username is known. */
+export const telegram: ChannelDefinition = {
+  name: 'telegram',
+  account: true,
+  enabled: (config) => Boolean(config.TELEGRAM_BOT_TOKEN),
+  async create({ core, app, checkins, onMalformed, pace }) {
+    const { config } = core;
+    const channel = createTelegramChannel({
+      core, app, checkins, token: config.TELEGRAM_BOT_TOKEN!, secret: config.TELEGRAM_WEBHOOK_SECRET, apiRoot: config.TELEGRAM_API_ROOT,
+      publicUrl: config.PUBLIC_URL, onMalformed, ...(pace ? { pace } : {}),
+    });
+    return { mode: channel.mode, start: () => channel.start(), stop: () => channel.stop() };
+  },
+  invite: (config) => ({
+    target: 'telegram',
+    label: 'Telegram',
+    link: (token) => (config.TELEGRAM_BOT_USERNAME ? `https://t.me/${config.TELEGRAM_BOT_USERNAME}?start=${token}` : null),
+    missing: 'there is no Telegram link: TELEGRAM_BOT_USERNAME is not configured',
+  }),
+};
