@@ -9,6 +9,8 @@ import { LOCALES, type Locale } from './survey/schema.js';
 export interface Texts {
   t(lng: Locale): TFunction;
   resources: Resources;
+  /** `DEFAULT_LOCALE`: what is said when nothing tells the language. */
+  fallback: Locale;
 }
 
 /** `fallback`: the language a missing text falls back to (`DEFAULT_LOCALE`; every text is checked at load). */
@@ -26,7 +28,7 @@ export function createTexts(resources: Resources, fallback: Locale = LOCALES[0])
     interpolation: { escapeValue: false },
   });
   const fixed = Object.fromEntries(LOCALES.map((l) => [l, memoise(inst.getFixedT(l, 'common'))])) as Record<Locale, TFunction>;
-  return { t: (lng) => fixed[lng], resources };
+  return { t: (lng) => fixed[lng], resources, fallback };
 }
 
 const MAX_CACHED = 20_000;

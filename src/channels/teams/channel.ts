@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../app.js';
 import type { Checkin, Checkins, RedeemResult } from '../../checkins/port.js';
 import type { Config } from '../../config.js';
-import { RetryLaterError } from '../../turns/runner.js';
+import { RetryLaterError, type TurnResult } from '../../turns/runner.js';
 import type { Input } from '../../conversation/types.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';
+import { createInbound } from '../kit/inbound.js';
 import { cardActivity, textActivity, workerMenuCard, type OutgoingActivity } from './cards.js';
 import { isWellFormedActivity, readMessage } from './input.js';
 import { routeConsole } from './console.js';
@@ -121,6 +122,9 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   };
   /** Storage trouble during a turn: the respondent is told to try again and Teams gets a 5xx. */
   const storage = <T>(p: Promise<T>): Promise<T> => p.catch((err: unknown) => Promise.reject(err instanceof RetryLaterError ? err : new RetryLaterError(err)));
+  const inbound = createInbound(core, checkins, 'teams');
+  /** "Try again" is said by `onMessage` for every storage failure of the turn, this one included. */
+  const saidByOnMessage = async () => {};
 
   function ioOf(ctx: TurnContext): ConversationIo {
     const conversation = ctx.activity.conversation;
@@ -134,8 +138,11 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
 
   /** One turn of the conversation; what it says is said even if the platform call fails (it was saved). */
   async function turn(key: string, input: Input, updateId: string | undefined, io: ConversationIo, lng: Locale): Promise<void> {
-    const r = await runner.handle({ key, input, ...(updateId ? { updateId } : {}) });
-    if (r.duplicate) return;
+    return sayResult(key, await inbound.turn(key, input, updateId, saidByOnMessage), io, lng);
+  }
+
+  async function sayResult(key: string, r: TurnResult | undefined, io: ConversationIo, lng: Locale): Promise<void> {
+    if (!r) return;
     try {
       await speaker.say(key, io, r.prompts, r.events, r.state?.context.lng ?? lng);
       if (r.events.some((e) => e.type === 'data.delete')) await records.delete(key);
@@ -146,13 +153,9 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   }
 
   async function redeem(key: string, userId: string, token: string, updateId: string | undefined, io: ConversationIo, lng: Locale): Promise<void> {
-    if (!checkins) return turn(key, { kind: 'text', text: `start ${token}` }, updateId, io, lng);
-    const r = await storage(checkins.redeem(token, { conversationKey: key, pseudonym: pseudonymOf(userId), channel: 'teams' }));
-    if (!r.ok) {
-      await io.send(textActivity(texts.t(lng)(`invite.${r.reason}`)));
-      return;
-    }
-    return turn(key, { kind: 'open', checkin: r.info }, updateId, io, lng);
+    const { result, refusal } = await storage(inbound.start(key, token, { pseudonym: pseudonymOf(userId), ...(updateId ? { updateId } : {}), lng }, saidByOnMessage));
+    if (refusal) await io.send(textActivity(refusal.text));
+    return sayResult(key, result, io, lng);
   }
 
   /** The worker's form submitted: create the check-in and show the invite to share. */

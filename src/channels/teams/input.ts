@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Input } from '../../conversation/types.js';
+import { startToken } from '../kit/inbound.js';
 
 /**
  * What a Teams message means, before anyone looks it up: a card press, an invite typed or pasted
@@ -22,8 +23,6 @@ export type Reading =
   | { kind: 'checkinCreate'; fields: Record<string, string> }
   | { kind: 'input'; input: Input };
 
-/** Invite tokens are 16–64 characters of [A-Za-z0-9_-]; `/start` as on Telegram works too. */
-const START = /^\/?start\s+([A-Za-z0-9_-]{16,64})$/i;
 const CHECKIN = /^\/?check-?in$/i;
 /** Teams wraps @mentions of the bot in `<at>…</at>`; in a personal chat they are noise. */
 const MENTION = /<at>[^<]*<\/at>/gi;
@@ -38,8 +37,8 @@ export function readMessage(m: TeamsMessage): Reading {
   }
   const text = (m.text ?? '').replace(MENTION, '').trim();
   if (!text) return { kind: 'input', input: { kind: 'unsupported' } };
-  const start = START.exec(text);
-  if (start) return { kind: 'start', token: start[1]! };
+  const token = startToken(text);
+  if (token) return { kind: 'start', token };
   if (CHECKIN.test(text)) return { kind: 'checkinForm' };
   return { kind: 'input', input: { kind: 'text', text } };
 }

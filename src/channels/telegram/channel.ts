@@ -11,6 +11,7 @@ import { errorSummary } from '../../log.js';
 import { printableUrl, within } from '../../startup.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';
 import { botApiFetch } from './fetch.js';
+import { createInbound, startToken } from '../kit/inbound.js';
 import { conversationSeconds } from '../kit/records.js';
 import { chatRecords } from './record.js';
 import { commandMenu } from './render.js';
@@ -44,8 +45,6 @@ const abortOf = (signal: AbortSignal) => signal as unknown as Parameters<Bot['ap
 
 /** `/start` with or without the deep link's payload. */
 const SLASH_START = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/i;
-/** `start <token>` typed by hand: invite tokens are 16–64 characters of [A-Za-z0-9_-] (≥ 128 bits). */
-const TYPED_START = /^start\s+([A-Za-z0-9_-]{16,64})$/i;
 
 export interface TelegramChannelOptions {
   core: Core;
@@ -77,7 +76,7 @@ export interface TelegramChannel {
 
 export function createTelegramChannel(opts: TelegramChannelOptions): TelegramChannel {
   const { core, checkins } = opts;
-  const { log, texts, runner } = core;
+  const { log, texts } = core;
   const defaultLocale = core.config.DEFAULT_LOCALE;
   const mode = opts.publicUrl ? 'webhook' : 'polling';
   if (mode === 'webhook' && (!opts.secret || !opts.app)) throw new Error('Telegram webhook mode needs a secret and the HTTP server');
@@ -92,6 +91,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   const lanes = new ChatLanes(opts.pace ?? DEFAULT_PACE);
   const speaker = createSpeaker({ api: bot.api, records, lanes, texts, log, defaultLocale, checkins, answerLast: mode === 'webhook' });
 
+  const inbound = createInbound(core, checkins, 'telegram');
   const keyOf = (chat: number) => `tg:${core.pseudonymise('telegram', chat)}`;
   /** The user's app language when the bot speaks it, else the default: for texts said before any check-in. */
   const langOf = (ctx: Context): Locale => {
@@ -102,18 +102,13 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   /** Runs a turn; when it cannot be saved, says "try again" if possible and fails the update (5xx). */
   async function turn(ctx: Context, chat: number, input: Input): Promise<void> {
     const key = keyOf(chat);
+    const result = await inbound.turn(key, input, String(ctx.update.update_id), (lng) => sayTryAgain(ctx, chat, lng));
+    if (result) return sayResult(ctx, chat, key, result);
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+  }
+
+  async function sayResult(ctx: Context, chat: number, key: string, result: TurnResult): Promise<void> {
     const query = ctx.callbackQuery;
-    let result: TurnResult;
-    try {
-      result = await runner.handle({ key, input, updateId: String(ctx.update.update_id) });
-    } catch (err) {
-      await sayTryAgain(ctx, chat);
-      throw err;
-    }
-    if (result.duplicate) {
-      if (query) await ctx.answerCallbackQuery().catch(() => undefined);
-      return;
-    }
     const ctxState = result.state?.context;
     await speaker.reply(key, chat, {
       prompts: result.prompts, events: result.events,
@@ -124,8 +119,8 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   }
 
   /** Through `bot.api`, not the webhook reply: the update must still fail with a 5xx so Telegram sends it again. */
-  async function sayTryAgain(ctx: Context, chat: number): Promise<void> {
-    const text = texts.t(langOf(ctx))('tryAgain');
+  async function sayTryAgain(ctx: Context, chat: number, lng: Locale): Promise<void> {
+    const text = texts.t(lng)('tryAgain');
     if (ctx.callbackQuery) await bot.api.answerCallbackQuery(ctx.callbackQuery.id, { text }).catch(() => undefined);
     else await bot.api.sendMessage(chat, text).catch(() => undefined);
   }
@@ -137,15 +132,10 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
       if (await core.store.load(key)) return turn(ctx, chat, { kind: 'text', text: ctx.message?.text ?? '/start' });
       return speaker.reply(key, chat, { prompts: [{ kind: 'message', text: texts.t(langOf(ctx))('intro.noCheckin') }] });
     }
-    const redeemed = checkins
-      ? await checkins.redeem(token, { conversationKey: key, pseudonym: core.pseudonymise('telegram', chat), channel: 'telegram' }).catch(async (err: unknown) => {
-          await sayTryAgain(ctx, chat);
-          throw err;
-        })
-      : ({ ok: false, reason: 'unknown' } as const);
-    if (redeemed.ok) return turn(ctx, chat, { kind: 'open', checkin: redeemed.info });
-    const lng = (await speaker.lngOf(key)) ?? langOf(ctx);
-    return speaker.reply(key, chat, { prompts: [{ kind: 'message', text: texts.t(lng)(`invite.${redeemed.reason}`) }] });
+    const by = { pseudonym: core.pseudonymise('telegram', chat), updateId: String(ctx.update.update_id), lng: langOf(ctx) };
+    const { result, refusal } = await inbound.start(key, token, by, (lng) => sayTryAgain(ctx, chat, lng));
+    if (result) return sayResult(ctx, chat, key, result);
+    if (refusal) return speaker.reply(key, chat, { prompts: [refusal] });
   }
 
   // Feedback is one-to-one: in a group the bot says so and leaves.
@@ -181,8 +171,10 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
 
   bot.on('message:text', (ctx) => {
     const text = ctx.message.text.trim();
-    const m = SLASH_START.exec(text) ?? TYPED_START.exec(text);
-    if (m) return start(ctx, ctx.chat.id, m[1]);
+    const slash = SLASH_START.exec(text);
+    if (slash) return start(ctx, ctx.chat.id, slash[1]);
+    const typed = startToken(text);
+    if (typed) return start(ctx, ctx.chat.id, typed);
     return turn(ctx, ctx.chat.id, { kind: 'text', text: ctx.message.text, lng: langOf(ctx) });
   });
   // Stickers, photos, voice messages…: the engine answers that only text and buttons work.

@@ -7,6 +7,8 @@ import { normalise } from '../../conversation/normalise.js';
 import type { Input } from '../../conversation/types.js';
 import { errorSummary } from '../../log.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';
+import type { TurnResult } from '../../turns/runner.js';
+import { createInbound, startToken } from '../kit/inbound.js';
 import { ChatLanes, type Pace } from '../kit/lanes.js';
 import { createGraphClient, type GraphOptions } from './graph.js';
 import { readNotification, type InboundMessage, type StatusUpdate } from './notification.js';
@@ -36,8 +38,6 @@ export const whatsappEnabled = (config: Config): boolean =>
 /** Meta's pair rate limit: one message every 6 s to the same person on average, in bursts of up to 45. */
 export const WHATSAPP_PACE: Pace = { intervalMs: 6000, burst: 45 };
 
-/** `start <token>` from the invite link's prefilled message, or typed by hand (`/start` works too). */
-const START = /^\/?start\s+([A-Za-z0-9_-]{16,64})$/i;
 /** What a press on an older copy of the current question becomes: no revision is 0, no question is called "-". */
 const STALE_PRESS = encodeButton(0, '-', { type: 'help' });
 
@@ -64,7 +64,7 @@ export interface WhatsAppChannel {
 
 export function createWhatsAppChannel(opts: WhatsAppChannelOptions): WhatsAppChannel {
   const { core, checkins } = opts;
-  const { config, log, texts, runner } = core;
+  const { config, log, texts } = core;
   if (!whatsappEnabled(config)) throw new Error('WhatsApp needs WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN');
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID!;
   const defaultLocale = config.DEFAULT_LOCALE;
@@ -89,33 +89,32 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions): WhatsAppCha
 
   const pseudonymOf = (waId: string) => core.pseudonymise('whatsapp', waId);
   const keyOf = (waId: string) => `wa:${pseudonymOf(waId)}`;
-  const lngOf = async (key: string): Promise<Locale> => (await speaker.record(key).catch(() => undefined))?.lng ?? defaultLocale;
-
+  const inbound = createInbound(core, checkins, 'whatsapp');
   /** Storage trouble: the person is asked to try again and the notification fails (503), so Meta sends it again. */
+  const tryAgain = (key: string, heard: Heard) => async (lng: Locale) => later(speaker.tryAgain(key, heard, lng), 'could not say "try again"');
   async function failing<T>(key: string, heard: Heard, work: Promise<T>): Promise<T> {
     try {
       return await work;
     } catch (err) {
-      later(speaker.tryAgain(key, heard, await lngOf(key)), 'could not say "try again"');
+      await tryAgain(key, heard)(await inbound.lngOf(key, defaultLocale));
       throw err;
     }
   }
 
+  function sayResult(key: string, heard: Heard, result: TurnResult | undefined): void {
+    const ctx = result?.state?.context;
+    if (result) later(speaker.reply(key, heard, { prompts: result.prompts, events: result.events, ...(ctx ? { lng: ctx.lng, checkinId: ctx.checkin.id } : {}) }), 'saved turn could not be said');
+  }
+
   async function turn(key: string, heard: Heard, input: Input, updateId: string): Promise<void> {
-    const result = await failing(key, heard, runner.handle({ key, input, updateId }));
-    if (result.duplicate) return;
-    const ctx = result.state?.context;
-    later(speaker.reply(key, heard, { prompts: result.prompts, events: result.events, ...(ctx ? { lng: ctx.lng, checkinId: ctx.checkin.id } : {}) }), 'saved turn could not be said');
+    sayResult(key, heard, await inbound.turn(key, input, updateId, tryAgain(key, heard)));
   }
 
   /** `start <token>`: redeem the invite and open its check-in; a refusal is said once, however often it arrives. */
   async function start(key: string, heard: Heard, token: string, updateId: string): Promise<void> {
-    const by = { conversationKey: key, pseudonym: pseudonymOf(heard.to), channel: 'whatsapp' };
-    const redeemed = checkins ? await failing(key, heard, checkins.redeem(token, by)) : ({ ok: false, reason: 'unknown' } as const);
-    if (redeemed.ok) return turn(key, heard, { kind: 'open', checkin: redeemed.info }, updateId);
-    if (!(await failing(key, heard, core.store.seen(key, updateId)))) return;
-    const text = texts.t(await lngOf(key))(`invite.${redeemed.reason}`);
-    later(speaker.reply(key, heard, { prompts: [{ kind: 'message', text }] }), 'invite refusal could not be said');
+    const { result, refusal } = await inbound.start(key, token, { pseudonym: pseudonymOf(heard.to), updateId, lng: defaultLocale }, tryAgain(key, heard));
+    sayResult(key, heard, result);
+    if (refusal) later(speaker.reply(key, heard, { prompts: [refusal] }), 'invite refusal could not be said');
   }
 
   /**
@@ -138,7 +137,7 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions): WhatsAppCha
     const updateId = hash(m.id);
     const said = m.said;
     if (said.kind === 'text') {
-      const token = START.exec(said.text.trim())?.[1];
+      const token = startToken(said.text);
       return token ? start(key, heard, token, updateId) : turn(key, heard, { kind: 'text', text: said.text }, updateId);
     }
     if (said.kind === 'reply') return turn(key, heard, await failing(key, heard, pressed(key, said.data, m.context)), updateId);
