@@ -10,7 +10,7 @@ import { askId, bandOf, createRenderer, type Renderer } from './prompt.js';
 import { buildResponse, buildSafetySignal } from './response.js';
 import { compileDetector, type SafetyLexicon } from './safety.js';
 import { createClassifier } from './safety-classifier.js';
-import type { CheckinInfo, Ctx, EngineEvent, Input, Intent, Prompt, Snapshot, StepResult } from './types.js';
+import type { CheckinInfo, Ctx, EngineEvent, Input, Intent, Snapshot, StepResult } from './types.js';
 
 /**
  * The conversation engine: `step(flow, state, input, now) → { state, prompts, events }`, deterministic and

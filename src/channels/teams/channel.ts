@@ -1,4 +1,3 @@
-import type { Activity, CloudAdapter, ConfigurationBotFrameworkAuthentication, ConversationReference, TurnContext } from 'botbuilder';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../app.js';
 import type { Checkin, Checkins, RedeemResult } from '../../checkins/port.js';
@@ -7,39 +6,23 @@ import { RetryLaterError, type TurnResult } from '../../turns/runner.js';
 import type { Input } from '../../conversation/types.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';
 import { createInbound } from '../kit/inbound.js';
-import { cardActivity, textActivity, workerMenuCard, type OutgoingActivity } from './cards.js';
-import { isWellFormedActivity, readMessage } from './input.js';
-import { routeConsole } from './console.js';
+import { createBotFramework, type Credentials, type Incoming } from './botframework.js';
+import { cardActivity, textActivity, workerMenuCard } from './cards.js';
+import { readMessage } from './input.js';
 import { createPacer, isUnreachable, statusOf, type PaceOptions } from './pace.js';
 import { memoryTeamsRecords, redisTeamsRecords } from './records.js';
 import { createSpeaker, type ConversationIo } from './speaker.js';
-import { checkTeamsCredentials } from './token.js';
 import { checkinForm, checkinRequest, inviteFor, isWorker } from './worker.js';
 
 /**
- * The Microsoft Teams channel on the Bot Framework SDK (botbuilder's `CloudAdapter`): `POST /api/messages` on the
- * one HTTP server → neutral input → runner → prompts as Adaptive Cards and text (teams-speaker.ts).
- *
- * Every botbuilder import is in this file, and botbuilder is loaded only when Teams is configured (it costs
- * ~0.7 s and ~80 MB at start-up). Microsoft moved the Bot Framework SDK to maintenance in favour of the
- * Microsoft 365 Agents SDK; the rest of the channel (cards, input, records, pacing, worker screens) speaks
- * plain Bot Framework activities and HTTP statuses, so a switch replaces this file only.
- *
- * Authentication: with `MICROSOFT_APP_ID` set, the adapter validates every request's JWT (issuer, audience,
- * signature, expiry, endorsements, service URL); a request that fails gets 401 and nothing is processed.
- * CloudAdapter answers 500 for some of those failures (a bad signature surfaces as jsonwebtoken's error), so
- * any failure before the turn starts is answered 401 here. Without an app id only tests may run
- * (`TEAMS_ALLOW_UNAUTHENTICATED`, which the configuration refuses outside `NODE_ENV=test`).
+ * The Microsoft Teams channel: `POST /api/messages` on the one HTTP server → neutral input → runner → prompts as
+ * Adaptive Cards and text (speaker.ts). Everything here is SDK-neutral (the worker's `checkin` command, invite
+ * redemption, proactive delivery, reminders); the Bot Framework SDK sits in botframework.ts alone.
  *
  * Platform ids stay here: the rest of the bot sees `teams:<pseudonym>` (keyed hash of the user's Entra ID
  * object id). The conversation reference needed to write first is kept only in the conversation's record
- * (teams-records.ts), with a TTL, and deleted with the respondent's `/wis`.
+ * (records.ts), with a TTL, and deleted with the respondent's `/wis`.
  */
-
-/** The Bot Framework channel service's token issuer (public cloud), required next to custom OpenID metadata. */
-const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
-
-type Credentials = ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[1];
 
 export interface TeamsChannelOptions {
   core: Core;
@@ -79,18 +62,6 @@ export interface TeamsChannel {
 /** Teams is on with an app id, or (tests only) explicitly unauthenticated. */
 export const teamsEnabled = (config: Config): boolean => Boolean(config.MICROSOFT_APP_ID || config.TEAMS_ALLOW_UNAUTHENTICATED);
 
-/** The fields of a conversation reference needed to write first; names and the last activity id are left out. */
-function referenceOf(a: Activity): Partial<ConversationReference> {
-  const c = a.conversation;
-  return {
-    channelId: a.channelId,
-    serviceUrl: a.serviceUrl,
-    conversation: { id: c.id, conversationType: c.conversationType, tenantId: c.tenantId, isGroup: c.isGroup } as ConversationReference['conversation'],
-    user: { id: a.from.id, aadObjectId: a.from.aadObjectId } as ConversationReference['user'],
-    bot: { id: a.recipient.id } as ConversationReference['bot'],
-  };
-}
-
 export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<TeamsChannel> {
   const { core, app, checkins } = opts;
   const { config, log, texts, runner } = core;
@@ -98,22 +69,11 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   if (!appId && !(config.TEAMS_ALLOW_UNAUTHENTICATED && config.NODE_ENV === 'test')) {
     throw new Error('Teams needs MICROSOFT_APP_ID (with its password or managed identity); only tests may run it without authentication');
   }
-  if (!opts.credentialsFactory) await checkTeamsCredentials(config);
-  const bb = await import('botbuilder');
-  const restoreConsole = routeConsole(log);
-  const settings = {
-    MicrosoftAppId: appId,
-    MicrosoftAppPassword: config.MICROSOFT_APP_PASSWORD,
-    MicrosoftAppType: config.MICROSOFT_APP_TYPE ?? 'MultiTenant',
-    MicrosoftAppTenantId: config.MICROSOFT_APP_TENANT_ID,
-    ...(config.BOT_OPENID_METADATA ? { BotOpenIdMetadata: config.BOT_OPENID_METADATA, ToBotFromChannelTokenIssuer: BOT_FRAMEWORK_ISSUER } : {}),
-  };
-  const credentials = opts.credentialsFactory ?? new bb.ConfigurationServiceClientCredentialFactory(settings);
-  const adapter: CloudAdapter = new bb.CloudAdapter(new bb.ConfigurationBotFrameworkAuthentication(settings, credentials));
+  const pacer = createPacer(opts.pace);
 
   const records = core.redis ? redisTeamsRecords(core.redis) : memoryTeamsRecords();
-  const pacer = createPacer(opts.pace);
   const speaker = createSpeaker({ records, texts, log });
+  const bf = await createBotFramework({ config, app, log, pacer, ...(opts.credentialsFactory ? { credentialsFactory: opts.credentialsFactory } : {}), ...(opts.onMalformed ? { onMalformed: opts.onMalformed } : {}), onMessage });
   const pseudonymOf = (userId: string) => core.pseudonymise('teams', userId);
   const keyOf = (userId: string) => `teams:${pseudonymOf(userId)}`;
   const localeOf = (tag: string | undefined): Locale => {
@@ -125,16 +85,6 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   const inbound = createInbound(core, checkins, 'teams');
   /** "Try again" is said by `onMessage` for every storage failure of the turn, this one included. */
   const saidByOnMessage = async () => {};
-
-  function ioOf(ctx: TurnContext): ConversationIo {
-    const conversation = ctx.activity.conversation;
-    return {
-      send: async (a: OutgoingActivity) => (await pacer.run(conversation.id, () => ctx.sendActivity(a as Partial<Activity>)))?.id,
-      update: async (id: string, a: OutgoingActivity) => {
-        await pacer.run(conversation.id, () => ctx.updateActivity({ ...(a as Partial<Activity>), id, conversation }));
-      },
-    };
-  }
 
   /** One turn of the conversation; what it says is said even if the platform call fails (it was saved). */
   async function turn(key: string, input: Input, updateId: string | undefined, io: ConversationIo, lng: Locale): Promise<void> {
@@ -159,7 +109,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   }
 
   /** The worker's form submitted: create the check-in and show the invite to share. */
-  async function createCheckin(a: Activity, userId: string, fields: Record<string, string>, io: ConversationIo, lng: Locale): Promise<void> {
+  async function createCheckin(a: Incoming, userId: string, fields: Record<string, string>, io: ConversationIo, lng: Locale): Promise<void> {
     const t = texts.t(lng);
     if (!checkins) {
       await io.send(textActivity(t('teams:worker.unavailable')));
@@ -176,11 +126,9 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     }
   }
 
-  async function onMessage(ctx: TurnContext): Promise<void> {
-    const a = ctx.activity;
+  async function onMessage(a: Incoming, io: ConversationIo): Promise<void> {
     const userId = a.from?.aadObjectId ?? a.from?.id;
     if (!userId) return;
-    const io = ioOf(ctx);
     const lng = localeOf(a.locale);
     if (a.conversation?.conversationType && a.conversation.conversationType !== 'personal') {
       await io.send(textActivity(texts.t(lng)('teams:personalOnly')));
@@ -188,7 +136,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     }
     const key = keyOf(userId);
     try {
-      await storage(records.setRef(key, referenceOf(a) as Record<string, unknown>));
+      await storage(records.setRef(key, a.reference));
       const reading = readMessage(a);
       const tenantId = a.conversation.tenantId ?? (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
       const worker = isWorker(config, { aadObjectId: a.from.aadObjectId, tenantId });
@@ -213,49 +161,6 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     }
   }
 
-  app.post('/api/messages', async (req, reply) => {
-    const body = req.body as Record<string, unknown>;
-    if (!isWellFormedActivity(body)) {
-      opts.onMalformed?.();
-      log.warn('teams: malformed activity acknowledged and ignored');
-      return reply.code(200).send('');
-    }
-    let started = false;
-    let failure: unknown;
-    const res = { statusCode: 200, body: undefined as unknown };
-    const response = {
-      socket: req.raw.socket,
-      status: (code: number) => void (res.statusCode = code),
-      header: () => undefined,
-      send: (b: unknown) => void (res.body = b),
-      end: () => undefined,
-    };
-    await adapter.process({ method: 'POST', headers: req.headers, body }, response, async (ctx) => {
-      started = true;
-      try {
-        if (ctx.activity.type === 'message') await onMessage(ctx);
-        // An invoke the bot has no use for still gets its answer; without one botbuilder replies 501 and Teams retries.
-        else if (ctx.activity.type === 'invoke') await ctx.sendActivity({ type: 'invokeResponse', value: { status: 200 } });
-      } catch (err) {
-        failure = err;
-      }
-    });
-    if (!started) {
-      log.warn({ status: res.statusCode }, 'teams: request refused (authentication)');
-      return reply.code(401).send({ error: 'unauthorized' });
-    }
-    if (failure) {
-      log.error({ err: (failure as Error).name, reason: (failure as Error).message }, 'teams: turn failed');
-      return reply.code(failure instanceof RetryLaterError ? 503 : 500).send({ error: 'try again later' });
-    }
-    return reply.code(res.statusCode).send(res.body ?? '');
-  });
-
-  /** Runs `say` in a conversation the bot writes to first. */
-  async function continueWith(ref: Record<string, unknown>, say: (io: ConversationIo) => Promise<void>): Promise<void> {
-    await adapter.continueConversationAsync(appId, ref as Partial<ConversationReference>, (ctx) => say(ioOf(ctx)));
-  }
-
   /** Reminders and follow-ups the bot says first (`core.outbound`). */
   core.outbound.set('teams', {
     async send(key, prompts) {
@@ -266,7 +171,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
       }
       const conv = (await core.store.load(key))?.state.snap.context;
       try {
-        await continueWith(ref, (io) => speaker.say(key, io, prompts, [], conv?.lng ?? config.DEFAULT_LOCALE));
+        await bf.continueWith(ref, (io) => speaker.say(key, io, prompts, [], conv?.lng ?? config.DEFAULT_LOCALE));
         return 'sent';
       } catch (err) {
         if (!isUnreachable(err)) throw err;
@@ -287,7 +192,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     if (!redeemed.ok) return { status: 'refused', reason: redeemed.reason };
     const r = await runner.handle({ key, input: { kind: 'open', checkin: redeemed.info } });
     try {
-      await continueWith(ref, (io) => speaker.say(key, io, r.prompts, r.events, r.state?.context.lng ?? checkin.locale));
+      await bf.continueWith(ref, (io) => speaker.say(key, io, r.prompts, r.events, r.state?.context.lng ?? checkin.locale));
       return { status: 'delivered' };
     } catch (err) {
       if (!isUnreachable(err)) throw err;
@@ -301,7 +206,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     deliverCheckin,
     async stop() {
       core.outbound.delete('teams');
-      restoreConsole();
+      bf.stop();
     },
   };
 }
