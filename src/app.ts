@@ -1,7 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { ROOT } from './root.js';
 import { createEngine, type Engine } from './conversation/engine.js';
 import { createRunner, type Conversation, type Runner } from './turns/runner.js';
 import type { Prompt } from './conversation/types.js';
@@ -22,8 +22,6 @@ import { loadBank, type Bank } from './survey/load.js';
  * The core, composed: flows and texts loaded once, the engine, the session store (Redis or memory), the
  * delivery (BullMQ or the JSONL file), reminders, and the runner that ties them. Channels plug in on top.
  */
-
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** How a channel writes first in a conversation (reminders, follow-up check-ins); registered per key prefix. */
 export interface Outbound {

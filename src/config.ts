@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { TemplatesSetting } from './channels/whatsapp/window.js';
+import { TemplatesSetting } from './channels/whatsapp/settings.js';
 import { LOCALES } from './survey/schema.js';
 
 /**
@@ -74,7 +74,7 @@ const Env = z
     WHATSAPP_API_ROOT: httpsOrLoopback('WHATSAPP_API_ROOT').default('https://graph.facebook.com/v23.0'),
     /** The business number in international form (+32 470 12 34 56 or 32470123456), kept as digits for wa.me links. */
     WHATSAPP_NUMBER: z.string().regex(/^(\+|00)?[1-9][\d ().-]{6,24}$/, 'WHATSAPP_NUMBER must be the number in international form, e.g. +32470123456').transform((s) => s.replace(/^00/, '').replace(/\D/g, '')).optional(),
-    /** Approved templates for writing first outside the 24-hour window (channels/whatsapp/window.ts). */
+    /** Approved templates for writing first outside the 24-hour window (channels/whatsapp/settings.ts). */
     WHATSAPP_TEMPLATES: TemplatesSetting.optional(),
     RESPONSES_WEBHOOK_URL: httpsOrLoopback('RESPONSES_WEBHOOK_URL').optional(),
     RESPONSES_WEBHOOK_SECRET: webhookSecrets.optional(),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { ROOT } from '../app.js';
+import { ROOT } from '../root.js';
 import { errorSummary } from '../log.js';
 import { loadBank } from '../survey/load.js';
 import { buildBackend } from './app.js';

@@ -10,7 +10,7 @@
 import { parseArgs, stripVTControlCharacters } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { ROOT } from '../app.js';
+import { ROOT } from '../root.js';
 import { inviteLinksFor } from '../channels/list.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../src/app.js';
+import { ROOT } from '../../src/root.js';
 import { createDemoWebLink } from '../../src/channels/web/demo.js';
 import { startWeb, type WebHarness } from '../channels/web/harness.js';
 

@@ -7,7 +7,8 @@ import type { ChatLanes } from '../kit/lanes.js';
 import { errorCode, isOutsideWindow, isTemplateRefused, isUndeliverable, type GraphClient } from './graph.js';
 import type { WaRecord, WaRecords } from './records.js';
 import { commandsAsWords, textMessage, toMessages, withEcho, type Outgoing, type Words } from './render.js';
-import { heldBehindTemplate, insideWindow, templateFor, templateMessage, type Templates, type TemplateKind } from './window.js';
+import type { Templates, TemplateKind } from './settings.js';
+import { heldBehindTemplate, insideWindow, templateFor, templateMessage } from './window.js';
 
 /**
  * Says prompts to one WhatsApp user, in that user's lane (in order, paced), and keeps their record. Messages cannot
