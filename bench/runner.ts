@@ -27,6 +27,7 @@ import { RedisSessionStore } from '../src/sessions/redis.js';
 import { createRedisTimers } from '../src/sessions/timers.js';
 import { checkin, loadTestBank } from '../test/support/engine.js';
 import { countCommands, scanKeys } from '../test/sessions/helpers.js';
+import { keysFor, TIMER_SHARDS } from '../src/keys.js';
 
 const CONVERSATIONS = 200;
 /** Conversations with timers planned when the schedule is measured. */
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
       const key = `tg:${randomBytes(16).toString('base64url').slice(0, 22)}`;
       await timers.plan(key, { reminders: [opened + flow.reminders.afterHours * 3600_000], expireAt: opened + flow.lifetimeHours * 3600_000 });
     }
-    const timerKeys = [`${prefix}:{timers}:due`, `${prefix}:{timers}:plans`];
+    const timerKeys = Array.from({ length: TIMER_SHARDS }, (_, shard) => Object.values(keysFor(prefix).timers(shard))).flat();
     const timerBytes = await usage(timerKeys);
     const encodings = await Promise.all(timerKeys.map((k) => redis.object('ENCODING', k)));
     const state = (await store.load(convs[0]!.key))!.state;
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
       updateIds: per(ids),
       telegramRecord: per(record),
       timers: Math.round(timerBytes / SCHEDULED),
-      timerEncodings: encodings,
+      timerEncodings: [...new Set(encodings)],
       otherKeys,
       total: per(conv + ids + record) + Math.round(timerBytes / SCHEDULED),
       target: 2048,

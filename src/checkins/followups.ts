@@ -5,6 +5,7 @@ import { outboundOf, type Outbound } from '../app.js';
 import { createLater } from '../later.js';
 import type { Runner } from '../turns/runner.js';
 import type { CheckinsService } from './service.js';
+import { hashTagged, NAMESPACE } from '../keys.js';
 
 /**
  * Follow-up check-ins delivered directly. A check-in whose `respondentRef` has consent on record for its case is
@@ -22,11 +23,12 @@ const ATTEMPTS = 8;
 const BACKOFF_MS = 60_000;
 
 /**
- * BullMQ delayed jobs in `<prefix>:followups`, job id = check-in id (so a retried API call plans once). Every
+ * BullMQ delayed jobs in `{<prefix>}:followups` (one Cluster slot), job id = check-in id (so a retried API call plans once). Every
  * process may plan (the CLI too); processes given `deliver` run the worker. Without Redis: timers in this process.
  */
 export function createFollowUpSchedule(opts: { redis?: Redis; deliver?: (id: string) => Promise<void>; log: Logger; prefix?: string }): FollowUpSchedule {
-  const { redis, deliver, log, prefix = 'fb' } = opts;
+  const { redis, deliver, log } = opts;
+  const prefix = hashTagged(opts.prefix ?? NAMESPACE);
   const failed = (id: string | undefined, err: Error) => log.warn({ checkin: id, err: err.message }, 'follow-up check-in could not be delivered');
   if (!redis) {
     const later = createLater({ attempts: ATTEMPTS, backoffMs: BACKOFF_MS, onGiveUp: failed });

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Script } from '../redis-script.js';
 import { sha256 } from './token.js';
+import { keysFor, NAMESPACE } from '../keys.js';
 
 /**
  * Fixed-window counters: the first hit opens a window of `windowSeconds`, the counter dies with it. Used for the
@@ -36,10 +37,11 @@ export interface RateLimiterOptions {
 
 type Count = (key: string, windowMs: number, add: 0 | 1) => Promise<{ count: number; ttlMs: number }>;
 
-export function createRateLimiter({ redis, prefix = 'fb', now = Date.now }: RateLimiterOptions = {}): RateLimiter {
+export function createRateLimiter({ redis, prefix = NAMESPACE, now = Date.now }: RateLimiterOptions = {}): RateLimiter {
+  const keys = keysFor(prefix);
   const count = redis ? redisCounter(redis) : memoryCounter(now);
   const run = async (bucket: string, id: string, rule: Rule, add: 0 | 1): Promise<Verdict> => {
-    const { count: n, ttlMs } = await count(`${prefix}:rl:${bucket}:{${sha256(id).slice(0, 22)}}`, rule.windowSeconds * 1000, add);
+    const { count: n, ttlMs } = await count(keys.rate(bucket, sha256(id).slice(0, 22)), rule.windowSeconds * 1000, add);
     return { ok: add ? n <= rule.limit : n < rule.limit, retryAfterSeconds: Math.max(0, Math.ceil(ttlMs / 1000)) };
   };
   return { hit: (b, id, rule) => run(b, id, rule, 1), check: (b, id, rule) => run(b, id, rule, 0) };

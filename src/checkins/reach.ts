@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { keysFor, NAMESPACE } from '../keys.js';
 
 /**
  * How to reach a respondent who agreed to follow-ups, kept under the caller's opaque `respondentRef` (as a keyed
@@ -27,9 +28,10 @@ export interface ReachStore {
   forget(conversationKey: string): Promise<void>;
 }
 
-export function redisReachStore(redis: Redis, prefix = 'fb'): ReachStore {
-  const refKey = (hash: string) => `${prefix}:reach:{${hash}}`;
-  const convKey = (key: string) => `${prefix}:{${key}}:reach`;
+export function redisReachStore(redis: Redis, ns = NAMESPACE): ReachStore {
+  const keys = keysFor(ns);
+  const refKey = (hash: string) => keys.reach(hash);
+  const convKey = (key: string) => keys.conversation(key, 'reach');
   const get = async (hash: string) => {
     const raw = await redis.get(refKey(hash));
     return raw ? (JSON.parse(raw) as Reach) : undefined;

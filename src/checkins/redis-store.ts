@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { CheckinStatus } from './port.js';
+import { keysFor, NAMESPACE, type Keys } from '../keys.js';
 import { Script } from '../redis-script.js';
 import { movableFrom, STATUS_RANK, type BindOutcome, type CheckinRecord, type CheckinStore } from './store.js';
 
 /**
- * Check-ins in Redis, safe for several replicas and Redis Cluster (every script touches one key).
+ * Check-ins in Redis, safe for several replicas and Redis Cluster (every script touches one key; key names in keys.ts).
  *
  * Keys (all with a TTL; `ttlSeconds` is the check-in's expiry plus a grace period, chosen by the service):
  * - `fb:chk:{<id>}` — hash of the record; `history` is kept as `at:<status>` fields so a move is one `HSET`.
@@ -18,11 +19,11 @@ import { movableFrom, STATUS_RANK, type BindOutcome, type CheckinRecord, type Ch
  */
 export class RedisCheckinStore implements CheckinStore {
   readonly #redis: Redis;
-  readonly #prefix: string;
+  readonly #keys: Keys;
 
-  constructor({ redis, prefix = 'fb' }: { redis: Redis; prefix?: string }) {
+  constructor({ redis, prefix = NAMESPACE }: { redis: Redis; prefix?: string }) {
     this.#redis = redis;
-    this.#prefix = `${prefix}:chk`;
+    this.#keys = keysFor(prefix);
   }
 
   async create(record: CheckinRecord, tokenHash: string, ttlSeconds: number, idempotency?: string) {
@@ -33,9 +34,11 @@ export class RedisCheckinStore implements CheckinStore {
     }
     const hash = this.#key(undefined, record.id);
     const token = this.#key('tok', tokenHash);
-    await exec(this.#redis.pipeline().hset(hash, toHash(record)).expire(hash, ttlSeconds).set(token, record.id, 'EX', ttlSeconds));
+    // The record, then its index: two slots on Cluster, so two steps; a crash between leaves a record nobody can find.
+    await exec(this.#redis.pipeline().hset(hash, toHash(record)).expire(hash, ttlSeconds));
+    await this.#redis.set(token, record.id, 'EX', ttlSeconds);
     if (claim && (await this.#redis.set(claim, record.id, 'EX', ttlSeconds, 'NX')) === null) {
-      await this.#redis.del(hash, token);
+      await Promise.all([this.#redis.del(hash), this.#redis.del(token)]);
       const first = await this.#claimed(claim);
       if (!first) throw new Error('idempotency claim vanished during a race');
       return { record: first, created: false };
@@ -78,8 +81,8 @@ export class RedisCheckinStore implements CheckinStore {
     return id ? this.get(id) : undefined;
   }
 
-  #key(kind: string | undefined, id: string): string {
-    return kind ? `${this.#prefix}:${kind}:{${id}}` : `${this.#prefix}:{${id}}`;
+  #key(kind: 'tok' | 'idem' | 'conv' | undefined, id: string): string {
+    return kind ? this.#keys.checkinIndex(kind, id) : this.#keys.checkin(id);
   }
 }
 

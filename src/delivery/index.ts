@@ -25,7 +25,7 @@ export interface DeliveryOptions {
   log: Log;
   /** false for processes that only enqueue (or tests that start workers elsewhere). Default true. */
   startWorkers?: boolean;
-  /** Namespace of all Redis keys (default `feedbackbot:delivery`). */
+  /** Namespace of all Redis keys (default `{feedbackbot:delivery}`; braces are added when missing). */
   prefix?: string;
   /** Per-attempt timeout (default 15 s). */
   timeoutMs?: number;

@@ -9,6 +9,3 @@ export function laneOf(doc: { type: string }): Lane {
 
 /** The name of the custom BullMQ backoff strategy that follows the Standard Webhooks schedule. */
 export const BACKOFF_TYPE = 'standard-webhooks';
-
-/** Default namespace of every Redis key the module creates (BullMQ's and its own). */
-export const DEFAULT_PREFIX = 'feedbackbot:delivery';

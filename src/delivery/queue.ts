@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { BACKOFF_TYPE, DEFAULT_PREFIX, LANES, laneOf, type Lane } from './lanes.js';
+import { DELIVERY_PREFIX, hashTagged } from '../keys.js';
+import { BACKOFF_TYPE, LANES, laneOf, type Lane } from './lanes.js';
 import { KEEP_SECONDS, Ledger, type Document } from './ledger.js';
 import { RespondentErased, ResponseDocument, SafetySignal } from '../survey/payload.js';
 import { randomBytes } from 'node:crypto';
@@ -42,7 +43,8 @@ export class QueueDelivery implements Delivery {
   private readonly delays: readonly number[];
 
   constructor(opts: QueueDeliveryOptions) {
-    const prefix = opts.prefix ?? DEFAULT_PREFIX;
+    // BullMQ's keys and the ledger's in one slot (keys.ts): the ledger's steps span several of its keys.
+    const prefix = hashTagged(opts.prefix ?? DELIVERY_PREFIX);
     this.delays = opts.retryDelaysMs ?? STANDARD_RETRY_DELAYS_MS;
     this.ledger = new Ledger(opts.redis, prefix);
     const queue = (lane: Lane) => {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { SafetySignal } from '../survey/payload.js';
 import type { Delivery } from './port.js';
+import { keys } from '../keys.js';
 
 /**
  * Safety signals of one conversation, coalesced: within a window (10 minutes from the first signal) a signal goes
@@ -49,7 +50,7 @@ function memoryWindows(seconds: number, now: () => number): WindowStore {
 export function withSignalWindow(delivery: Delivery, opts: { redis?: Redis; seconds?: number; now?: () => number } = {}): Delivery {
   const seconds = opts.seconds ?? SIGNAL_WINDOW_SECONDS;
   const windows = opts.redis ? redisWindows(opts.redis, seconds) : memoryWindows(seconds, opts.now ?? Date.now);
-  const keyOf = (s: SafetySignal) => `fb:sigwin:{${s.respondent.pseudonym}}:${s.checkinId}`;
+  const keyOf = (s: SafetySignal) => keys.signalWindow(s.respondent.pseudonym, s.checkinId);
   return {
     enqueueResponse: (doc) => delivery.enqueueResponse(doc),
     async enqueueSafety(signal) {

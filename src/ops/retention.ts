@@ -38,8 +38,8 @@ export const KEY_KINDS: readonly KeyKind[] = [
   { kind: 'timers', pattern: /^fb:\{timers(:\d+)?\}:/, holds: 'when reminders and expiries are due', maxTtl: CONVERSATION + DAY, answers: false },
   { kind: 'safety signal window', pattern: /^fb:sigwin:/, holds: 'categories of a signal being coalesced', maxTtl: HOUR, answers: false },
   { kind: 'rate-limit counters', pattern: /:rl:/, holds: 'request counts per keyed hash', maxTtl: DAY, answers: false },
-  { kind: 'delivery ledger', pattern: /^feedbackbot:delivery:(who|forgotten|dead|gone|state|seen)/, holds: 'document ids and states, dead letters', maxTtl: 30 * DAY, answers: true },
-  { kind: 'queued jobs (BullMQ)', pattern: /^(feedbackbot:delivery|fb:followups|bull)[:{]/, holds: 'documents waiting for delivery; follow-up check-in ids waiting for their time; queue bookkeeping', maxTtl: 30 * DAY, noTtl: true, answers: true },
+  { kind: 'delivery ledger', pattern: /^\{feedbackbot:delivery\}:(who|forgotten|dead|gone|state|seen)/, holds: 'document ids and states, dead letters', maxTtl: 30 * DAY, answers: true },
+  { kind: 'queued jobs (BullMQ)', pattern: /^(\{feedbackbot:delivery\}:|\{fb\}:followups:|bull[:{])/, holds: 'documents waiting for delivery; follow-up check-in ids waiting for their time; queue bookkeeping', maxTtl: 30 * DAY, noTtl: true, answers: true },
 ];
 
 export const kindOf = (key: string): KeyKind | undefined => KEY_KINDS.find((k) => k.pattern.test(key));

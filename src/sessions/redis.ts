@@ -3,6 +3,7 @@ import { decodeStored, encodeState } from './codec.js';
 import { encodeForSave } from './check.js';
 import { Script } from '../redis-script.js';
 import { SEEN_TTL_SECONDS, type Claim, type SaveResult, type SessionStore, type Stored } from './store.js';
+import { keysFor, NAMESPACE, type Keys } from '../keys.js';
 
 /**
  * Sessions in Redis, safe for several replicas, restarts and Redis Cluster.
@@ -35,12 +36,12 @@ export interface RedisSessionStoreOptions {
 
 export class RedisSessionStore<S = unknown> implements SessionStore<S> {
   readonly #redis: Redis;
-  readonly #prefix: string;
+  readonly #keys: Keys;
   readonly #deflate: boolean;
 
-  constructor({ redis, prefix = 'fb', deflate = true }: RedisSessionStoreOptions) {
+  constructor({ redis, prefix = NAMESPACE, deflate = true }: RedisSessionStoreOptions) {
     this.#redis = redis;
-    this.#prefix = prefix;
+    this.#keys = keysFor(prefix);
     this.#deflate = deflate;
   }
 
@@ -74,7 +75,7 @@ export class RedisSessionStore<S = unknown> implements SessionStore<S> {
   }
 
   #key(key: string, suffix: string): string {
-    return `${this.#prefix}:{${key}}:${suffix}`;
+    return this.#keys.conversation(key, suffix);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createLater } from '../later.js';
 import { Script } from '../redis-script.js';
+import { keysFor, NAMESPACE, TIMER_SHARDS } from '../keys.js';
 
 /**
  * Reminders and expiry of conversations, independent of the engine: the runner plans them after a save
@@ -56,22 +57,23 @@ const warn: TimerErrorHandler = (err) => process.emitWarning(err);
 /**
  * Timers in Redis, lean: one sorted set and one hash for all conversations, ~200 B per conversation with timers
  * pending (two BullMQ delayed jobs and their id list took ~2.3 KB, bench/runner.ts).
- * - `<prefix>:{timers}:due` — sorted set, member = conversation key, score = when its next timer is due (epoch ms).
- * - `<prefix>:{timers}:plans` — hash, field = conversation key, value = `<attempts> <kind><index>@<at> …`: its
+ * Timers are spread over 16 shards by a hash of the conversation key (keys.ts); shard n has two keys:
+ * - `<prefix>:{timers:n}:due` — sorted set, member = conversation key, score = when its next timer is due (epoch ms).
+ * - `<prefix>:{timers:n}:plans` — hash, field = conversation key, value = `<attempts> <kind><index>@<at> …`: its
  *   timers in the order they fall due; only the first is in `due`, the next one is put there once it has fired.
  * Both are shared, so neither can expire with one conversation: every plan pushes their TTL out to its last
  * timer + 1 day (never shortens it), and Redis drops both once the last timer has fired or been cancelled.
  *
- * Every replica may plan and cancel; replicas given a `handler` also poll. A poll is one script that takes the
- * due timers and leases them (moves their score `leaseMs` ahead), so each fires in one replica; the handler's
+ * Every replica may plan and cancel; replicas given a `handler` also poll. A poll is one script per shard that takes
+ * the due timers and leases them (moves their score `leaseMs` ahead), so each fires in one replica; the handler's
  * success removes the timer and schedules the conversation's next one. A throwing handler is retried after a
  * backoff, a replica that dies mid-handler loses its lease and another one fires the timer again (at least once);
  * a timer whose handler gave up `ATTEMPTS` times is dropped and reported to `onError`. A timer replanned or
  * cancelled while its handler runs is left alone when the handler ends: the plan's first timer (kind, index and
  * due time) must still be the one that fired.
  *
- * The connection is shared, not closed by `close()`. The hash tag `{timers}` keeps both keys in one Redis Cluster
- * slot, so the scripts can use both (a prefix with a hash tag of its own, such as `{fb}`, does the same).
+ * The connection is shared, not closed by `close()`. The hash tag `{timers:n}` keeps a shard's two keys in one Redis
+ * Cluster slot, so the scripts can use both, and the shards spread the schedule over the cluster.
  */
 export function createRedisTimers(opts: {
   connection: Redis;
@@ -84,8 +86,12 @@ export function createRedisTimers(opts: {
   /** A claimed timer whose handler has not finished within this is fired again, by any replica. */
   leaseMs?: number;
 }): ConversationTimers {
-  const { connection, prefix = 'fb', handler, onError = warn, pollMs = POLL_MS, leaseMs = LEASE_MS } = opts;
-  const keys = [`${prefix}:{timers}:due`, `${prefix}:{timers}:plans`];
+  const { connection, prefix = NAMESPACE, handler, onError = warn, pollMs = POLL_MS, leaseMs = LEASE_MS } = opts;
+  // Spread over TIMER_SHARDS slots (keys.ts): each script touches one shard's two keys.
+  const names = keysFor(prefix);
+  const shardKeys = Array.from({ length: TIMER_SHARDS }, (_, shard) => Object.values(names.timers(shard)));
+  const keysOf = (key: string) => shardKeys[names.timerShard(key)]!;
+  let firstShard = 0;
   const running = new Set<Promise<void>>();
   let polling: Promise<void> | undefined;
   let wake: { at: number; timeout: NodeJS.Timeout } | undefined;
@@ -108,16 +114,21 @@ export function createRedisTimers(opts: {
     wake = { at, timeout };
   }
 
-  /** Claims what is due (as much as there is room for) and sleeps until the next timer is due, at most `pollMs`. */
+  /**
+   * Claims what is due in every shard (as much as there is room for, starting one shard further each time so none
+   * waits behind another) and sleeps until the next timer is due, at most `pollMs`.
+   */
   async function poll(): Promise<void> {
     let next = Infinity;
     try {
-      const room = CONCURRENCY - running.size;
-      if (room > 0) {
-        const [nextDue, ...claimed] = (await CLAIM.run(connection, keys, [Date.now(), leaseMs, room])) as string[];
-        if (nextDue) next = Number(nextDue);
-        for (let i = 0; i < claimed.length; i += 3) {
-          const run = fire(claimed[i]!, claimed[i + 1]!, Number(claimed[i + 2])).finally(() => {
+      firstShard = (firstShard + 1) % TIMER_SHARDS;
+      for (let i = 0; i < TIMER_SHARDS; i++) {
+        const room = CONCURRENCY - running.size;
+        const shard = shardKeys[(firstShard + i) % TIMER_SHARDS]!;
+        const [nextDue, ...claimed] = (await CLAIM.run(connection, shard, [Date.now(), leaseMs, Math.max(room, 0)])) as string[];
+        if (nextDue) next = Math.min(next, Number(nextDue));
+        for (let c = 0; c < claimed.length; c += 3) {
+          const run = fire(claimed[c]!, claimed[c + 1]!, Number(claimed[c + 2])).finally(() => {
             running.delete(run);
             pollAt(Date.now()); // room again, and maybe the conversation's next timer: look now
           });
@@ -136,14 +147,14 @@ export function createRedisTimers(opts: {
     try {
       if (attempts > ATTEMPTS) throw new Error(`timer ${head} was claimed ${attempts} times without finishing`);
       await handler!(key, kind === 'r' ? 'reminder' : 'expire', Number(index));
-      await DONE.run(connection, keys, [key, head]);
+      await DONE.run(connection, keysOf(key), [key, head]);
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       if (attempts >= ATTEMPTS) {
         onError(error);
-        await DONE.run(connection, keys, [key, head]).catch(onError);
+        await DONE.run(connection, keysOf(key), [key, head]).catch(onError);
       } else {
-        await RETRY.run(connection, keys, [key, head, Date.now() + BACKOFF_MS * 2 ** (attempts - 1)]).catch(onError);
+        await RETRY.run(connection, keysOf(key), [key, head, Date.now() + BACKOFF_MS * 2 ** (attempts - 1)]).catch(onError);
       }
     }
   }
@@ -155,11 +166,11 @@ export function createRedisTimers(opts: {
       const timers = timersOf(key, plan);
       const entries = timers.map((t) => `${t.kind === 'reminder' ? 'r' : 'x'}${t.index}@${t.at}`);
       const ttl = Math.max(1, Math.ceil((timers.at(-1)!.at - Date.now()) / 1000)) + MARGIN_SECONDS;
-      await PLAN.run(connection, keys, [key, `0 ${entries.join(' ')}`, timers[0]!.at, ttl]);
+      await PLAN.run(connection, keysOf(key), [key, `0 ${entries.join(' ')}`, timers[0]!.at, ttl]);
       pollAt(timers[0]!.at);
     },
     async cancel(key) {
-      return Number(await CANCEL.run(connection, keys, [key]));
+      return Number(await CANCEL.run(connection, keysOf(key), [key]));
     },
     async close() {
       closed = true;

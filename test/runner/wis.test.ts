@@ -9,6 +9,7 @@ import { captureLog, until } from '../delivery/support/wait.js';
 import { scanKeys } from '../sessions/helpers.js';
 import { redisUrl } from '../support/redis.js';
 import { answerAll, redisRunner, Respondent, shared } from './support.js';
+import { keysFor } from '../../src/keys.js';
 
 /**
  * "/wis" and "/antwoorden" (issue 4.4) with every part real: Redis store, Redis timers (no handler here, so
@@ -74,9 +75,10 @@ describe('runner: /wis and /antwoorden (Redis store and timers, BullMQ delivery)
   }
 
   /** The conversation's timers still planned (its plan in the schedule hash, `<attempts> r0@… x0@…`), and whether one is due. */
+  const shardOf = (key: string) => keysFor(TIMERS).timers(keysFor(TIMERS).timerShard(key));
   const pendingTimers = async (key: string) => {
-    const plan = await redis.hget(`${TIMERS}:{timers}:plans`, key);
-    const due = await redis.zscore(`${TIMERS}:{timers}:due`, key);
+    const plan = await redis.hget(shardOf(key).plans, key);
+    const due = await redis.zscore(shardOf(key).due, key);
     return { count: plan ? plan.split(' ').length - 1 : 0, scheduled: due !== null };
   };
 
@@ -94,7 +96,7 @@ describe('runner: /wis and /antwoorden (Redis store and timers, BullMQ delivery)
     const r = await respondentWithHistory('fr');
     expect(await pendingTimers(r.key)).toEqual({ count: 2, scheduled: true }); // the open check-in's reminder and expiry
     expect(await scanKeys(redis, `*${r.pseudonym}*`)).not.toEqual([]);
-    const plans = await redis.hkeys(`${TIMERS}:{timers}:plans`);
+    const plans = await redis.hkeys(shardOf(r.key).plans);
 
     const asked = await r.say('/wis');
     expect(asked.prompts.at(-1)?.text).toBe(t('fr')('delete.confirm'));
@@ -106,11 +108,11 @@ describe('runner: /wis and /antwoorden (Redis store and timers, BullMQ delivery)
     // Values too: nothing of the conversation, timers or the partial, nor the delivered response's finished job. The
     // one holder left is the erasure notice for the backend (down here), which leaves Redis once it is delivered.
     const holders = await valuesHolding(redis, r.pseudonym);
-    expect(holders).toEqual([expect.stringMatching(/^wis-delivery:responses:era_[\w-]+$/)]);
+    expect(holders).toEqual([expect.stringMatching(/^\{wis-delivery\}:responses:era_[\w-]+$/)]);
     expect(await redis.hget(holders[0]!, 'name')).toBe('respondent.erased');
     expect(JSON.parse((await redis.hget(holders[0]!, 'data'))!)).toEqual({ type: 'respondent.erased', id: expect.any(String), respondent: { pseudonym: r.pseudonym }, at: expect.any(String) });
     expect(await pendingTimers(r.key)).toEqual({ count: 0, scheduled: false });
-    const left = await redis.hkeys(`${TIMERS}:{timers}:plans`);
+    const left = await redis.hkeys(shardOf(r.key).plans);
     expect([...left, r.key].sort()).toEqual([...plans].sort()); // this conversation's plan, and no other
     expect((await delivery.listFor(r.pseudonym)).map((d) => d.state)).not.toContain('pending');
     const theirs = receiver.received.filter((x) => x.body.includes(r.pseudonym)).map((x) => (JSON.parse(x.body) as { type: string }).type);

@@ -3,9 +3,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConversationTimers, type TimerHandler, createMemoryTimers, createRedisTimers } from '../../src/sessions/timers.js';
+import { keysFor } from '../../src/keys.js';
 import { redisUrl } from '../support/redis.js';
 import { newKey } from './contract.js';
 import { keysWithoutTtl, scanKeys, until } from './helpers.js';
+
+/** Another conversation whose timers share `key`'s shard (and so its two keys). */
+function sameShard(prefix: string, key: string): string {
+  const { timerShard } = keysFor(prefix);
+  for (;;) {
+    const other = newKey();
+    if (timerShard(other) === timerShard(key)) return other;
+  }
+}
 
 /** What fired, per conversation, in order; `also` lets a test add behaviour for one key. */
 class Recorder {
@@ -164,12 +174,13 @@ describe('Redis timers on two replicas', () => {
     const now = Date.now();
     await replicas[0]!.plan(key, { reminders: [now + 100], expireAt: now + 10 * 24 * 3600_000 });
     const keys = await scanKeys(redis, `${prefix}-replicas:*`);
-    expect(keys.sort()).toEqual([`${prefix}-replicas:{timers}:due`, `${prefix}-replicas:{timers}:plans`]);
+    const shard = keysFor(`${prefix}-replicas`).timers(keysFor(`${prefix}-replicas`).timerShard(key));
+    expect(keys.sort()).toEqual([shard.due, shard.plans]);
     expect(await keysWithoutTtl(redis, keys)).toEqual([]);
     // The TTL reaches past the last timer planned, and a shorter plan later does not pull it in.
-    expect(await redis.ttl(`${prefix}-replicas:{timers}:plans`)).toBeGreaterThan(10 * 24 * 3600);
-    await replicas[1]!.plan(newKey(), { reminders: [], expireAt: now + 100 });
-    expect(await redis.ttl(`${prefix}-replicas:{timers}:due`)).toBeGreaterThan(10 * 24 * 3600);
+    expect(await redis.ttl(shard.plans)).toBeGreaterThan(10 * 24 * 3600);
+    await replicas[1]!.plan(sameShard(`${prefix}-replicas`, key), { reminders: [], expireAt: now + 100 });
+    expect(await redis.ttl(shard.due)).toBeGreaterThan(10 * 24 * 3600);
     await until(() => recorder.of(key).length === 1, FIRE_WITHIN_MS);
     expect(await replicas[0]!.cancel(key)).toBe(1);
     await until(async () => (await scanKeys(redis, `${prefix}-replicas:*`)).length === 0, FIRE_WITHIN_MS);
@@ -187,7 +198,7 @@ describe('Redis timers: a replica that dies mid-handler', () => {
     const dying = createRedisTimers({ connection: dyingConnection, prefix: p, handler: () => new Promise(() => {}), onError: () => {}, pollMs: 50, leaseMs: 300 });
     await dying.plan(key, { reminders: [Date.now()], expireAt: Date.now() + 60_000 });
     const redis = connections[0]!;
-    await until(async () => Number(await redis.zscore(`${p}:{timers}:due`, key)) > Date.now(), FIRE_WITHIN_MS);
+    await until(async () => Number(await redis.zscore(keysFor(p).timers(keysFor(p).timerShard(key)).due, key)) > Date.now(), FIRE_WITHIN_MS);
     dyingConnection.disconnect();
     const survivor = createRedisTimers({ connection: connect(), prefix: p, handler: async (k, kind, index) => void fired.push(`${kind} ${index}`), pollMs: 50 });
     try {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { keysFor, NAMESPACE } from '../../keys.js';
 
 /**
  * What a channel keeps per conversation beside the engine's state, in two parts with their own lifetimes:
@@ -39,8 +40,9 @@ export function conversationRecords<T extends Kept>(opts: RecordOptions<T>): Rec
   return opts.redis ? redisRecords(opts.redis, opts) : memoryRecords(opts);
 }
 
-function redisRecords<T extends Kept>(redis: Redis, { name, short, ttlSeconds, prefix = 'fb' }: RecordOptions<T>): Records<T> {
-  const main = (key: string) => `${prefix}:{${key}}:${name}`;
+function redisRecords<T extends Kept>(redis: Redis, { name, short, ttlSeconds, prefix = NAMESPACE }: RecordOptions<T>): Records<T> {
+  const keys = keysFor(prefix);
+  const main = (key: string) => keys.conversation(key, name);
   const apart = (key: string) => `${main(key)}:${short}`;
   return {
     async get(key) {

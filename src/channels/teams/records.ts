@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { keys } from '../../keys.js';
 
 /**
  * What the Teams channel keeps per conversation, next to the runner's state: the **only** place Teams platform
@@ -44,8 +45,8 @@ export const RECORD_TTL_SECONDS = 400 * 24 * 3600;
 export const CARD_TTL_SECONDS = 8 * 24 * 3600;
 
 export function redisTeamsRecords(redis: Redis, ttlSeconds = RECORD_TTL_SECONDS, cardTtlSeconds = CARD_TTL_SECONDS): TeamsRecords {
-  const name = (key: string) => `fb:{${key}}:teams`;
-  const cardName = (key: string) => `fb:{${key}}:teams:card`;
+  const name = (key: string) => keys.conversation(key, 'teams');
+  const cardName = (key: string) => keys.conversation(key, 'teams:card');
   return {
     async get(key) {
       const [ref, card] = await Promise.all([redis.hget(name(key), 'ref'), redis.get(cardName(key))]);

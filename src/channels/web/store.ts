@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Prompt } from '../../conversation/types.js';
 import type { Locale } from '../../survey/schema.js';
+import { keysFor, NAMESPACE } from '../../keys.js';
 
 /**
  * What the web chat keeps beside the conversation, under the conversation's hash tag (`fb:{web:<pseudonym>}:…`,
@@ -30,8 +31,9 @@ export interface WebStore {
 /** Long enough for a slow redirect on a bad connection; short, because it may quote an answer. */
 export const FLASH_TTL_SECONDS = 300;
 
-export function createWebStore({ redis, prefix = 'fb', now = Date.now }: { redis?: Redis; prefix?: string; now?: () => number } = {}): WebStore {
-  const name = (key: string, part: 'web' | 'flash') => `${prefix}:{${key}}:${part}`;
+export function createWebStore({ redis, prefix = NAMESPACE, now = Date.now }: { redis?: Redis; prefix?: string; now?: () => number } = {}): WebStore {
+  const keys = keysFor(prefix);
+  const name = (key: string, part: 'web' | 'flash') => keys.conversation(key, part);
   if (redis) {
     const read = <T>(json: string | null) => (json === null ? undefined : (JSON.parse(json) as T));
     return {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { redisUrl } from '../../support/redis.js';
+import { hashTagged } from '../../../src/keys.js';
 
 /** Database 2 belongs to delivery; it is shared by this folder's files running in parallel, so each test gets
  * its own key prefix and removes only its own keys instead of flushing the database. */
@@ -17,7 +18,7 @@ export interface TestRedis {
 export async function testRedis(): Promise<TestRedis> {
   const redis = new Redis(redisUrl(DELIVERY_DB), { maxRetriesPerRequest: null });
   const prefix = `test-delivery:${randomUUID()}`;
-  const keys = () => redis.keys(`${prefix}:*`);
+  const keys = () => redis.keys(`${hashTagged(prefix)}:*`);
   const cleanup = async () => {
     const all = await keys();
     if (all.length > 0) await redis.del(...all);
