@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { connectRedis, describeTarget, type RedisClient } from './redis/connect.js';
 import { ROOT } from './root.js';
 import { createEngine, type Engine } from './conversation/engine.js';
 import { createRunner, type Conversation, type Runner } from './turns/runner.js';
@@ -50,7 +50,7 @@ export interface Core {
   timers: ConversationTimers;
   runner: Runner;
   pseudonymise: Pseudonymise;
-  redis?: Redis;
+  redis?: RedisClient;
   sinkDescription: string;
   /** Channels that can write first register for their key prefix ("tg", "teams"): `outbound.set('tg', {send, keep})`. */
   outbound: Map<string, Outbound>;
@@ -69,10 +69,10 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
   const { pseudonymise, generated } = createPseudonymiser(config.PSEUDONYM_KEY);
   if (generated) log.warn('PSEUDONYM_KEY is not set: pseudonyms change at every restart');
 
-  let redis: Redis | undefined;
+  const redis = connectRedis(config, { maxRetriesPerRequest: null, enableOfflineQueue: false, lazyConnect: true });
   let store: SessionStore<Conversation>;
-  if (config.REDIS_URL) {
-    redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, enableOfflineQueue: false, lazyConnect: true });
+  if (redis) {
+    const variable = config.REDIS_CLUSTER_NODES?.length ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL';
     let refused: Error | undefined;
     redis.on('error', (err) => {
       refused = err;
@@ -81,7 +81,7 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
     const connection = redis;
     await within(
       // ioredis rejects with "Connection is closed."; the cause (refused, unknown host) came as an 'error' event
-      { variable: 'REDIS_URL', address: printableUrl(config.REDIS_URL), describe: () => (refused ? { variable: 'REDIS_URL', reason: causeOf(refused) } : undefined) },
+      { variable, address: config.REDIS_URL ? printableUrl(config.REDIS_URL) : describeTarget(config), describe: () => (refused ? { variable, reason: causeOf(refused) } : undefined) },
       async () => {
         await connection.connect();
         await checkRedis(connection);
@@ -92,7 +92,7 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
     });
     store = new RedisSessionStore<Conversation>({ redis });
   } else {
-    log.warn('REDIS_URL is not set: conversations live in this process only (embedded default)');
+    log.warn('REDIS_URL is not set (nor REDIS_CLUSTER_NODES): conversations live in this process only (embedded default)');
     store = new MemorySessionStore<Conversation>();
   }
   const delivery = await createDelivery({

@@ -50,6 +50,8 @@ const Env = z
     TRUST_PROXY: trustProxy.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+    /** Redis Cluster seed nodes instead of one server: every Redis user switches to cluster mode (docs/operations.md). */
+    REDIS_CLUSTER_NODES: list.pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'REDIS_CLUSTER_NODES must be comma-separated host:port seed nodes'))).optional(),
     TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC…)').optional(),
     TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'TELEGRAM_WEBHOOK_SECRET must be 16–256 characters of A-Z a-z 0-9 _ -').optional(),
     TELEGRAM_API_ROOT: httpsOrLoopback('TELEGRAM_API_ROOT').default('https://api.telegram.org'),
@@ -112,7 +114,8 @@ const Env = z
       for (const k of whatsapp) if (!env[k]) issue(k, `${k} is missing: WhatsApp is half-configured (${waSet.join(', ')} set)`);
     }
     if (env.RESPONSES_WEBHOOK_URL && !env.RESPONSES_WEBHOOK_SECRET?.length) issue('RESPONSES_WEBHOOK_SECRET', 'RESPONSES_WEBHOOK_SECRET is required with RESPONSES_WEBHOOK_URL');
-    if (env.RESPONSES_WEBHOOK_URL && !env.REDIS_URL) issue('REDIS_URL', 'REDIS_URL is required for RESPONSES_WEBHOOK_URL (queued, retried delivery)');
+    if (env.RESPONSES_WEBHOOK_URL && !env.REDIS_URL && !env.REDIS_CLUSTER_NODES?.length) issue('REDIS_URL', 'REDIS_URL (or REDIS_CLUSTER_NODES) is required for RESPONSES_WEBHOOK_URL (queued, retried delivery)');
+    if (env.REDIS_URL && env.REDIS_CLUSTER_NODES?.length) issue('REDIS_CLUSTER_NODES', 'REDIS_CLUSTER_NODES and REDIS_URL are both set: one server or one cluster, not both');
     if (env.NODE_ENV === 'production' && env.TIMER_SCALE !== 1) issue('TIMER_SCALE', 'TIMER_SCALE is for tests and drills; it is refused with NODE_ENV=production');
     if (env.NODE_ENV === 'production' && !env.PSEUDONYM_KEY) issue('PSEUDONYM_KEY', 'PSEUDONYM_KEY is required in production (pseudonyms must be stable across restarts)');
   }, { when: () => true });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis/connect.js';
 
 /**
  * A Lua script sent by SHA1 (one round trip); the source is sent only when the server does not know it yet.
@@ -13,12 +13,12 @@ export class Script {
   }
 
   /** Replies with strings. */
-  run(redis: Redis, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
+  run(redis: RedisClient, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
     return this.#call(() => redis.evalsha(this.#sha, keys.length, ...keys, ...args), () => redis.eval(this.source, keys.length, ...keys, ...args));
   }
 
   /** Replies with Buffers (binary values). */
-  runBuffer(redis: Redis, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
+  runBuffer(redis: RedisClient, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
     return this.#call(() => redis.callBuffer('EVALSHA', this.#sha, keys.length, ...keys, ...args), () => redis.callBuffer('EVAL', this.source, keys.length, ...keys, ...args));
   }
 

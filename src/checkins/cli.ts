@@ -9,7 +9,7 @@
  */
 import { parseArgs, stripVTControlCharacters } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../redis/connect.js';
 import { ROOT } from '../root.js';
 import { inviteLinksFor } from '../channels/list.js';
 import { loadConfig } from '../config.js';
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: 'warn' });
   const bank = loadBank({ flowDirs: [`${ROOT}flows`], localeDirs: [`${ROOT}locales`] });
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
+  const redis = connectRedis(config, { maxRetriesPerRequest: 1 });
   try {
     const wiring = createCheckinsFor({ config, bank, redis, log }, inviteLinksFor(config));
     process.exitCode = await runCheckinCli(process.argv.slice(2), { checkins: wiring.checkins, durable: redis !== undefined, tty: process.stdout.isTTY === true, out: (line) => process.stdout.write(`${line}\n`) });

@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { Logger } from 'pino';
 import { outboundOf, type Outbound } from '../app.js';
 import { createLater } from '../later.js';
@@ -26,7 +26,7 @@ const BACKOFF_MS = 60_000;
  * BullMQ delayed jobs in `{<prefix>}:followups` (one Cluster slot), job id = check-in id (so a retried API call plans once). Every
  * process may plan (the CLI too); processes given `deliver` run the worker. Without Redis: timers in this process.
  */
-export function createFollowUpSchedule(opts: { redis?: Redis; deliver?: (id: string) => Promise<void>; log: Logger; prefix?: string }): FollowUpSchedule {
+export function createFollowUpSchedule(opts: { redis?: RedisClient; deliver?: (id: string) => Promise<void>; log: Logger; prefix?: string }): FollowUpSchedule {
   const { redis, deliver, log } = opts;
   const prefix = hashTagged(opts.prefix ?? NAMESPACE);
   const failed = (id: string | undefined, err: Error) => log.warn({ checkin: id, err: err.message }, 'follow-up check-in could not be delivered');

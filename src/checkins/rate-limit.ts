@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { Script } from '../redis-script.js';
 import { sha256 } from './token.js';
 import { keysFor, NAMESPACE } from '../keys.js';
@@ -29,7 +29,7 @@ export interface RateLimiter {
 }
 
 export interface RateLimiterOptions {
-  redis?: Redis;
+  redis?: RedisClient;
   prefix?: string;
   /** Epoch ms, for the memory counters. */
   now?: () => number;
@@ -47,7 +47,7 @@ export function createRateLimiter({ redis, prefix = NAMESPACE, now = Date.now }:
   return { hit: (b, id, rule) => run(b, id, rule, 1), check: (b, id, rule) => run(b, id, rule, 0) };
 }
 
-function redisCounter(redis: Redis): Count {
+function redisCounter(redis: RedisClient): Count {
   return async (key, windowMs, add) => {
     const [count, ttlMs] = (await COUNT.run(redis, [key], [windowMs, add])) as [number, number];
     return { count, ttlMs };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { keysFor, NAMESPACE } from '../keys.js';
 
 /**
@@ -28,7 +28,7 @@ export interface ReachStore {
   forget(conversationKey: string): Promise<void>;
 }
 
-export function redisReachStore(redis: Redis, ns = NAMESPACE): ReachStore {
+export function redisReachStore(redis: RedisClient, ns = NAMESPACE): ReachStore {
   const keys = keysFor(ns);
   const refKey = (hash: string) => keys.reach(hash);
   const convKey = (key: string) => keys.conversation(key, 'reach');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { CheckinStatus } from './port.js';
 import { keysFor, NAMESPACE, type Keys } from '../keys.js';
 import { Script } from '../redis-script.js';
@@ -18,10 +18,10 @@ import { movableFrom, STATUS_RANK, type BindOutcome, type CheckinRecord, type Ch
  * idempotency key last (`SET NX`): a loser deletes what it wrote and returns the winner's record, which exists.
  */
 export class RedisCheckinStore implements CheckinStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: Keys;
 
-  constructor({ redis, prefix = NAMESPACE }: { redis: Redis; prefix?: string }) {
+  constructor({ redis, prefix = NAMESPACE }: { redis: RedisClient; prefix?: string }) {
     this.#redis = redis;
     this.#keys = keysFor(prefix);
   }
@@ -86,7 +86,7 @@ export class RedisCheckinStore implements CheckinStore {
   }
 }
 
-async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
+async function exec(pipeline: ReturnType<RedisClient['pipeline']>): Promise<void> {
   for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
 }
 

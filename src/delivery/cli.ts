@@ -4,7 +4,8 @@
  *   replay [id …]     puts dead letters (all, or these ids) and failed jobs back on their queue; lifts 410 stops
  *   export            undelivered documents as JSONL on stdout, for hand delivery
  */
-import { Redis } from 'ioredis';
+import { loadConfig } from '../config.js';
+import { connectRedis } from '../redis/connect.js';
 import { pathToFileURL } from 'node:url';
 import { QueueDelivery } from './queue.js';
 import { parseRetryDelays } from './schedule.js';
@@ -31,14 +32,14 @@ export async function runCli(argv: readonly string[], admin: QueueDelivery, out:
 }
 
 async function main(): Promise<void> {
-  const url = process.env.REDIS_URL;
-  if (!url) {
-    console.error('REDIS_URL is not set: responses go to the JSONL file in data/ and nothing is queued.');
+  const config = loadConfig();
+  const redis = connectRedis(config, { maxRetriesPerRequest: 1 });
+  if (!redis) {
+    console.error('REDIS_URL is not set (nor REDIS_CLUSTER_NODES): responses go to the JSONL file in data/ and nothing is queued.');
     process.exitCode = 1;
     return;
   }
   const delays = process.env.DELIVERY_RETRY_DELAYS_MS;
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   const log = { info() {}, warn() {}, error: (obj: object, msg?: string) => console.error(msg, obj) };
   const admin = new QueueDelivery({ redis, log, retryDelaysMs: delays ? parseRetryDelays(delays) : undefined });
   try {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { Log } from './log.js';
 import type { Delivery } from './port.js';
 import { QueueDelivery } from './queue.js';
@@ -11,7 +11,7 @@ export type { Log } from './log.js';
 
 export interface DeliveryOptions {
   /** ioredis instance; workers need `maxRetriesPerRequest: null`. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** `RESPONSES_WEBHOOK_URL`. */
   url?: string;
   /** `RESPONSES_WEBHOOK_SECRET`, one or more `whsec_…` (several during a key rotation). */

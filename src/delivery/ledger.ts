@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { Script } from '../redis-script.js';
 import type { RespondentErased, ResponseDocument, SafetySignal } from '../survey/payload.js';
 
@@ -47,7 +47,7 @@ const BLOCKERS = new Script(`return { redis.call('EXISTS', KEYS[1]), redis.call(
  */
 export class Ledger {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

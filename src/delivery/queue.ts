@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { DELIVERY_PREFIX, hashTagged } from '../keys.js';
 import { BACKOFF_TYPE, LANES, laneOf, type Lane } from './lanes.js';
 import { KEEP_SECONDS, Ledger, type Document } from './ledger.js';
@@ -12,7 +12,7 @@ import { startWorker, type WorkerConfig } from './worker.js';
 
 export interface QueueDeliveryOptions {
   /** ioredis instance; with `workers`, it must have `maxRetriesPerRequest: null` (BullMQ's requirement). */
-  redis: Redis;
+  redis: RedisClient;
   prefix?: string;
   retryDelaysMs?: readonly number[];
   /** Where queue connection errors go (an unheard BullMQ 'error' event would crash the process). */

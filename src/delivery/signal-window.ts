@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { SafetySignal } from '../survey/payload.js';
 import type { Delivery } from './port.js';
 import { keys } from '../keys.js';
@@ -20,7 +20,7 @@ interface WindowStore {
   record(key: string, categories: string[]): Promise<void>;
 }
 
-function redisWindows(redis: Redis, seconds: number): WindowStore {
+function redisWindows(redis: RedisClient, seconds: number): WindowStore {
   return {
     seen: (key) => redis.smembers(key),
     async record(key, categories) {
@@ -47,7 +47,7 @@ function memoryWindows(seconds: number, now: () => number): WindowStore {
   };
 }
 
-export function withSignalWindow(delivery: Delivery, opts: { redis?: Redis; seconds?: number; now?: () => number } = {}): Delivery {
+export function withSignalWindow(delivery: Delivery, opts: { redis?: RedisClient; seconds?: number; now?: () => number } = {}): Delivery {
   const seconds = opts.seconds ?? SIGNAL_WINDOW_SECONDS;
   const windows = opts.redis ? redisWindows(opts.redis, seconds) : memoryWindows(seconds, opts.now ?? Date.now);
   const keyOf = (s: SafetySignal) => keys.signalWindow(s.respondent.pseudonym, s.checkinId);

@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { LANES, type Lane } from './lanes.js';
 import type { Document, Ledger } from './ledger.js';
 import type { Log } from './log.js';
@@ -21,7 +21,7 @@ export interface WorkerConfig {
 
 interface LaneContext extends WorkerConfig {
   lane: Lane;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   retryDelaysMs: readonly number[];
   ledger: Ledger;

@@ -9,6 +9,7 @@ import { createCheckinsFor, type CheckinsWiring } from '../checkins/index.js';
 import type { Config } from '../config.js';
 import { QueueDelivery } from '../delivery/queue.js';
 import { createMetrics, type Metrics } from '../metrics.js';
+import { redisReady } from '../redis/connect.js';
 import { createOpsServer } from './ops.js';
 import { createServer } from './server.js';
 
@@ -62,11 +63,11 @@ export async function createBot(config: Config, log: Logger, opts: BotOptions = 
   const ops = createOpsServer({
     // Each dependency as it is: without Redis there is nothing to ping, and the probe says so instead of "redis: true".
     ready: {
-      ...(redis ? { redis: async () => (await redis.ping()) === 'PONG' } : {}),
+      ...(redis ? { redis: () => redisReady(redis) } : {}),
       queues: async () => (delivery?.running() ?? true) && (core.timers.running?.() ?? true),
       flows: async () => core.bank.flows.size > 0,
     },
-    facts: { storage: redis ? 'redis' : 'memory' },
+    facts: { storage: redis ? (config.REDIS_CLUSTER_NODES?.length ? 'redis-cluster' : 'redis') : 'memory' },
     draining: () => app.draining(),
     registry: metrics.registry,
   });

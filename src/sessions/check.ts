@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { masters, type RedisClient } from '../redis/connect.js';
 
 /**
  * Refusals made before anything is written: a Redis that may evict keys, a Redis too old for the commands the
@@ -14,12 +15,19 @@ export interface RedisReport {
 const MINIMUM_VERSION = [6, 2] as const;
 
 /**
- * Refuses a Redis that could lose conversations or queued responses and reports its version.
+ * Refuses a Redis that could lose conversations or queued responses and reports its version; on Cluster, every
+ * master is held to it (a key may land on any of them).
  * An evicting `maxmemory-policy` (`allkeys-*`, `volatile-*`) drops keys under memory pressure without an
  * error, which would lose answers silently — only `noeviction` (writes fail loudly instead) is accepted.
  * Managed Redis often disables `CONFIG`; the policy is then read from `INFO memory`.
  */
-export async function checkRedis(redis: Redis): Promise<RedisReport> {
+export async function checkRedis(redis: RedisClient): Promise<RedisReport> {
+  const reports = [];
+  for (const server of masters(redis)) reports.push(await checkServer(server));
+  return reports[0]!;
+}
+
+async function checkServer(redis: Redis): Promise<RedisReport> {
   const version = infoField(await redis.info('server'), 'redis_version');
   if (!version) throw new Error('Redis did not report redis_version in INFO server; is this a Redis server?');
   if (olderThan(version, MINIMUM_VERSION)) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { decodeStored, encodeState } from './codec.js';
 import { encodeForSave } from './check.js';
 import { Script } from '../redis-script.js';
@@ -24,7 +24,7 @@ import { keysFor, NAMESPACE, type Keys } from '../keys.js';
  * The store does not own the connection; close it yourself.
  */
 export interface RedisSessionStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** First part of every key; defaults to `fb`. */
   prefix?: string;
   /**
@@ -35,7 +35,7 @@ export interface RedisSessionStoreOptions {
 }
 
 export class RedisSessionStore<S = unknown> implements SessionStore<S> {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: Keys;
   readonly #deflate: boolean;
 

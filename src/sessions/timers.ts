@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { createLater } from '../later.js';
 import { Script } from '../redis-script.js';
 import { keysFor, NAMESPACE, TIMER_SHARDS } from '../keys.js';
@@ -76,7 +76,7 @@ const warn: TimerErrorHandler = (err) => process.emitWarning(err);
  * Cluster slot, so the scripts can use both, and the shards spread the schedule over the cluster.
  */
 export function createRedisTimers(opts: {
-  connection: Redis;
+  connection: RedisClient;
   prefix?: string;
   /** Set → this process polls for due timers and runs them. */
   handler?: TimerHandler;

@@ -1,19 +1,22 @@
 import type { Redis } from 'ioredis';
+import { masters, type RedisClient } from '../../src/redis/connect.js';
 
-/** Every key matching `match`, by SCAN (never KEYS). */
-export async function scanKeys(redis: Redis, match: string): Promise<string[]> {
+/** Every key matching `match`, by SCAN (never KEYS), on every master of a cluster. */
+export async function scanKeys(client: RedisClient, match: string): Promise<string[]> {
   const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    found.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const redis of masters(client)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   return found;
 }
 
 /** Keys among `keys` that would never expire (TTL -1). */
-export async function keysWithoutTtl(redis: Redis, keys: string[]): Promise<string[]> {
+export async function keysWithoutTtl(redis: RedisClient, keys: string[]): Promise<string[]> {
   const ttls = await Promise.all(keys.map((k) => redis.ttl(k)));
   return keys.filter((_, i) => ttls[i] === -1);
 }

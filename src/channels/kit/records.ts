@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connect.js';
 import { keysFor, NAMESPACE } from '../../keys.js';
 
 /**
@@ -18,7 +18,7 @@ export interface Records<T> {
 }
 
 export interface RecordOptions<T> {
-  redis?: Redis;
+  redis?: RedisClient;
   /** The key's last part (`tg`, `wa`). */
   name: string;
   /** The field kept apart, for the conversation's time only. */
@@ -40,7 +40,7 @@ export function conversationRecords<T extends Kept>(opts: RecordOptions<T>): Rec
   return opts.redis ? redisRecords(opts.redis, opts) : memoryRecords(opts);
 }
 
-function redisRecords<T extends Kept>(redis: Redis, { name, short, ttlSeconds, prefix = NAMESPACE }: RecordOptions<T>): Records<T> {
+function redisRecords<T extends Kept>(redis: RedisClient, { name, short, ttlSeconds, prefix = NAMESPACE }: RecordOptions<T>): Records<T> {
   const keys = keysFor(prefix);
   const main = (key: string) => keys.conversation(key, name);
   const apart = (key: string) => `${main(key)}:${short}`;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connect.js';
 import { keys } from '../../keys.js';
 
 /**
@@ -44,7 +44,7 @@ export const RECORD_TTL_SECONDS = 400 * 24 * 3600;
 /** A question card lives as long as a conversation can (the flows' 7 days and a day), not as long as consent. */
 export const CARD_TTL_SECONDS = 8 * 24 * 3600;
 
-export function redisTeamsRecords(redis: Redis, ttlSeconds = RECORD_TTL_SECONDS, cardTtlSeconds = CARD_TTL_SECONDS): TeamsRecords {
+export function redisTeamsRecords(redis: RedisClient, ttlSeconds = RECORD_TTL_SECONDS, cardTtlSeconds = CARD_TTL_SECONDS): TeamsRecords {
   const name = (key: string) => keys.conversation(key, 'teams');
   const cardName = (key: string) => keys.conversation(key, 'teams:card');
   return {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connect.js';
 import type { Locale } from '../../survey/schema.js';
 import { conversationRecords, type Records } from '../kit/records.js';
 
@@ -26,5 +26,5 @@ export interface ChatRecord {
 
 export type ChatRecords = Records<ChatRecord>;
 
-export const chatRecords = (opts: { redis?: Redis; ttlSeconds: number; prefix?: string }): ChatRecords =>
+export const chatRecords = (opts: { redis?: RedisClient; ttlSeconds: number; prefix?: string }): ChatRecords =>
   conversationRecords<ChatRecord>({ ...opts, name: 'tg', short: 'last' });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connect.js';
 import type { Prompt } from '../../conversation/types.js';
 import type { Locale } from '../../survey/schema.js';
 import { keysFor, NAMESPACE } from '../../keys.js';
@@ -31,7 +31,7 @@ export interface WebStore {
 /** Long enough for a slow redirect on a bad connection; short, because it may quote an answer. */
 export const FLASH_TTL_SECONDS = 300;
 
-export function createWebStore({ redis, prefix = NAMESPACE, now = Date.now }: { redis?: Redis; prefix?: string; now?: () => number } = {}): WebStore {
+export function createWebStore({ redis, prefix = NAMESPACE, now = Date.now }: { redis?: RedisClient; prefix?: string; now?: () => number } = {}): WebStore {
   const keys = keysFor(prefix);
   const name = (key: string, part: 'web' | 'flash') => keys.conversation(key, part);
   if (redis) {

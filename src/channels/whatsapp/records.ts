@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connect.js';
 import type { Prompt } from '../../conversation/types.js';
 import type { Locale } from '../../survey/schema.js';
 import { conversationRecords, type Records } from '../kit/records.js';
@@ -34,5 +34,5 @@ export interface WaRecord {
 
 export type WaRecords = Records<WaRecord>;
 
-export const waRecords = (opts: { redis?: Redis; ttlSeconds: number; prefix?: string }): WaRecords =>
+export const waRecords = (opts: { redis?: RedisClient; ttlSeconds: number; prefix?: string }): WaRecords =>
   conversationRecords<WaRecord>({ ...opts, name: 'wa', short: 'held' });
