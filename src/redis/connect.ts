@@ -51,8 +51,15 @@ export function connectRedis(target: RedisTarget, options: RedisOptions = {}): R
 export const describeTarget = (target: RedisTarget): string =>
   target.REDIS_CLUSTER_NODES?.length ? target.REDIS_CLUSTER_NODES.join(',') : (target.REDIS_URL ?? 'memory');
 
-/** The servers a check must hold on: every master of a cluster, or the one server. */
-export const masters = (redis: RedisClient): Redis[] => (redis instanceof Cluster ? redis.nodes('master') : [redis]);
+/**
+ * The servers a check must hold on: every master of a cluster (as the cluster itself says, by `CLUSTER SLOTS`:
+ * with reads from masters ioredis keeps replicas in its master list too), or the one server.
+ */
+export async function masters(redis: RedisClient): Promise<Redis[]> {
+  if (!(redis instanceof Cluster)) return [redis];
+  const serving = new Set((await redis.cluster('SLOTS')).map(([, , master]) => `${master?.[0]}:${master?.[1]}`));
+  return redis.nodes('all').filter((node) => serving.has(`${node.options.host}:${node.options.port}`));
+}
 
 /** Readiness: the server answers, or the cluster reports `cluster_state:ok` (every slot served). */
 export async function redisReady(redis: RedisClient): Promise<boolean> {

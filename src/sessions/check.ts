@@ -23,7 +23,7 @@ const MINIMUM_VERSION = [6, 2] as const;
  */
 export async function checkRedis(redis: RedisClient): Promise<RedisReport> {
   const reports = [];
-  for (const server of masters(redis)) reports.push(await checkServer(server));
+  for (const server of await masters(redis)) reports.push(await checkServer(server));
   return reports[0]!;
 }
 

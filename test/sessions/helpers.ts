@@ -4,7 +4,7 @@ import { masters, type RedisClient } from '../../src/redis/connect.js';
 /** Every key matching `match`, by SCAN (never KEYS), on every master of a cluster. */
 export async function scanKeys(client: RedisClient, match: string): Promise<string[]> {
   const found: string[] = [];
-  for (const redis of masters(client)) {
+  for (const redis of await masters(client)) {
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
