@@ -18,7 +18,7 @@ export interface LocalCluster {
   kill(port: number): void;
   /** The master that serves `key`'s slot, by port. */
   masterOf(key: string): Promise<number>;
-  /** Resolves once every node left says `cluster_state:ok` and every slot has a live master. */
+  /** Resolves once every node left says `cluster_state:ok`, every slot has a live master and every replica is in sync. */
   settled(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -36,8 +36,14 @@ export async function startCluster(): Promise<LocalCluster> {
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes',
       '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no',
       '--maxmemory-policy', 'noeviction', '--logfile', join(dir, `${port}.log`),
+      // A replica can only be promoted once it synced: start its first sync at once, not after the default 5 s.
+      '--repl-diskless-sync-delay', '0',
     ], { stdio: 'ignore' }));
   }
+  // Nodes must not outlive a test process that ends without stop() (a timeout, a crash).
+  process.once('exit', () => {
+    for (const server of servers.values()) server.kill('SIGKILL');
+  });
   const alive = () => ports.filter((p) => servers.get(p)?.exitCode === null && !servers.get(p)?.killed);
   const cli = (port: number, ...args: string[]) => run('redis-cli', ['-p', String(port), ...args]).then((r) => r.stdout);
   for (const port of ports) await until(async () => (await cli(port, 'PING').catch(() => '')).trim() === 'PONG', `node ${port} answering`);
@@ -64,6 +70,8 @@ export async function startCluster(): Promise<LocalCluster> {
         for (const port of alive()) {
           const info = await cli(port, 'CLUSTER', 'INFO').catch(() => '');
           if (!/cluster_state:ok/.test(info) || !/cluster_slots_ok:16384/.test(info)) return false;
+          const replication = await cli(port, 'INFO', 'replication').catch(() => '');
+          if (/role:slave/.test(replication) && !/master_link_status:up/.test(replication)) return false;
         }
         return true;
       }, 'the cluster settled');
