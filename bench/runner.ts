@@ -10,8 +10,8 @@
  * - Round trips per answered item: Redis commands the runner sends for one button press or typed answer.
  * - Whole turns per second (engine, store, timers, file sink), 50 conversations at a time, with states deflated
  *   and as plain JSON.
- * Run: `npx tsx bench/runner.ts` (REDIS_URL, default the local server's database 0). Writes under a fresh prefix
- * and deletes what it wrote.
+ * Run: `npx tsx bench/runner.ts` (REDIS_URL, default the local server's database 0), then the same on a 3-master
+ * Redis Cluster it starts on loopback (test/support/redis-cluster.ts). Writes under a fresh prefix and deletes what it wrote.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -26,8 +26,10 @@ import { checkRedis } from '../src/sessions/check.js';
 import { RedisSessionStore } from '../src/sessions/redis.js';
 import { createRedisTimers } from '../src/sessions/timers.js';
 import { checkin, loadTestBank } from '../test/support/engine.js';
+import { startCluster } from '../test/support/redis-cluster.js';
 import { countCommands, scanKeys } from '../test/sessions/helpers.js';
 import { keysFor, TIMER_SHARDS } from '../src/keys.js';
+import { connectRedis, type RedisClient } from '../src/redis/connect.js';
 
 const CONVERSATIONS = 200;
 /** Conversations with timers planned when the schedule is measured. */
@@ -38,7 +40,7 @@ const CONCURRENT = 50;
 const HALFWAY = 8;
 const FLOW = 'parent-full';
 
-const print = (figure: Record<string, unknown>) => console.log(JSON.stringify(figure));
+const printLine = (figure: Record<string, unknown>) => console.log(JSON.stringify(figure));
 
 /** A Telegram-like conversation: pseudonym as `createPseudonymiser` makes it (22 chars), update ids of 9–10 digits. */
 class Conv {
@@ -63,8 +65,9 @@ class Conv {
   }
 }
 
-async function main(): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+/** One run of every figure on `redis`, each line labelled with `on` (`server` or `cluster`). */
+async function main(redis: RedisClient, on: string): Promise<void> {
+  const print = (figure: Record<string, unknown>) => printLine({ on, ...figure });
   const prefix = `bench-${randomUUID()}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'fb-bench-runner-'));
   const timers = createRedisTimers({ connection: redis, prefix });
@@ -96,8 +99,8 @@ async function main(): Promise<void> {
     let record = 0;
     let otherKeys = 0;
     for (const c of convs) {
-      const [convKey, idsKey, recordKey] = ['conv', 'ids', 'tg'].map((s) => `${prefix}:{${c.key}}:${s}`) as [string, string, string];
-      const keys = await scanKeys(redis, `${prefix}:{${c.key}}:*`);
+      const [convKey, idsKey, recordKey] = ['conv', 'ids', 'tg'].map((s) => keysFor(prefix).conversation(c.key, s)) as [string, string, string];
+      const keys = await scanKeys(redis, keysFor(prefix).conversation(c.key, '*'));
       otherKeys += keys.filter((k) => ![convKey, idsKey, recordKey].includes(k)).length;
       conv += await usage([convKey]);
       ids += await usage([idsKey]);
@@ -166,11 +169,19 @@ async function main(): Promise<void> {
     }
   } finally {
     await timers.close();
+    // One key per UNLINK: on a cluster a command may only name keys of one slot.
     const written = await scanKeys(redis, `${prefix}:*`);
-    for (let i = 0; i < written.length; i += 1000) await redis.unlink(...written.slice(i, i + 1000));
-    await redis.quit();
+    for (let i = 0; i < written.length; i += 1000) await Promise.all(written.slice(i, i + 1000).map((k) => redis.unlink(k)));
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-await main();
+// The same figures on one server (REDIS_URL, default the local one) and on a local 3-master cluster.
+const server = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+await main(server, 'server').finally(() => server.quit());
+const cluster = await startCluster();
+const client = connectRedis({ REDIS_CLUSTER_NODES: cluster.nodes })!;
+await main(client, 'cluster').finally(async () => {
+  client.disconnect();
+  await cluster.stop();
+});

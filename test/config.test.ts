@@ -37,4 +37,12 @@ describe('configuration', () => {
     expect(loadConfig({ TELEGRAM_API_ROOT: 'http://127.0.0.1:8081' }).TELEGRAM_API_ROOT).toBe('http://127.0.0.1:8081');
     expect(() => loadConfig({ TELEGRAM_API_ROOT: 'http://10.0.0.1:8081' })).toThrowError(/https/);
   });
+
+  it('takes Redis Cluster seed nodes instead of one server, never both', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001' }).REDIS_CLUSTER_NODES).toEqual(['10.0.0.1:7000', 'redis-b:7001']);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1' })).toThrowError(/REDIS_CLUSTER_NODES: .*host:port/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000', REDIS_URL: 'redis://10.0.0.1:6379' })).toThrowError(/REDIS_CLUSTER_NODES: .*both set/);
+    // Queued delivery needs Redis: a cluster is one.
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000', RESPONSES_WEBHOOK_URL: 'https://b.example.org/h', RESPONSES_WEBHOOK_SECRET: `whsec_${'a'.repeat(24)}` }).REDIS_CLUSTER_NODES).toHaveLength(1);
+  });
 });

@@ -22,7 +22,9 @@ export async function keysWithoutTtl(redis: RedisClient, keys: string[]): Promis
 }
 
 /** Counts the commands this connection sends, i.e. its round trips when nothing is pipelined. */
-export function countCommands(redis: Redis): { readonly count: number; reset(): void } {
+export function countCommands(client: RedisClient): { readonly count: number; reset(): void } {
+  // A cluster client sends through its own sendCommand too, once per command (it picks the node after).
+  const redis = client as Redis;
   let count = 0;
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
