@@ -9,7 +9,7 @@ export function responseJsonSchema(): string {
     $schema,
     title: 'feedbackbot response document',
     description:
-      'Body of a response.completed / response.partial webhook (Standard Webhooks signed). Generated from src/delivery/payload.ts by scripts/gen-schema.ts; do not edit.',
+      'Body of a response.completed / response.partial webhook (Standard Webhooks signed). Generated from src/survey/payload.ts by scripts/gen-schema.ts; do not edit.',
     ...rest,
   };
   return `${JSON.stringify(published, null, 2)}\n`;

@@ -31,14 +31,14 @@ const WITHOUT_REGISTER = [
   'invite.', // a link that could not be redeemed (telegram.ts, teams.ts, web.ts)
   'tryAgain', // channels, after a failed turn
   'onlyText', // Renderer.onlyText
-  'telegram.', // telegram.ts, telegram-render.ts (command menu, groups, edited messages)
+  'telegram.', // channels/telegram/channel.ts, render.ts (command menu, groups, edited messages)
   'help.', // prompt.ts help(): "/aide" takes the language and band but not the context
   'delete.done', // runner.ts: the conversation is already gone
   'delete.alreadySent',
   'data.', // runner.ts dataPrompt ("/reponses")
-  'answer.chosen', // telegram-speaker.ts, teams-speaker.ts
+  'answer.chosen', // channels/telegram/speaker.ts, channels/teams/speaker.ts
   'answer.textTooLong', // engine.ts
-  'progress', // teams-speaker.ts
+  'progress', // channels/teams/speaker.ts
 ];
 const saidWithoutRegister = (key: string) => WITHOUT_REGISTER.some((p) => (p.endsWith('.') ? key.startsWith(p) : key === p || key.startsWith(`${p}_`)));
 

@@ -10,10 +10,10 @@ import type { TeamsRecords } from './records.js';
  * Says a turn's prompts in a Teams conversation: questions as cards, everything else as short text messages.
  * Only one card is live per conversation: when a question is answered (typed or pressed), or a new question card
  * replaces it, the previous card is updated in place to show the chosen answer and no buttons, so it cannot be
- * answered again. Its activity id is kept in the conversation's record (teams-records.ts).
+ * answered again. Its activity id is kept in the conversation's record (records.ts).
  *
  * `io` is the conversation as the SDK exposes it during a turn or a proactive continuation; calls to it are
- * already paced and retried (teams-pace.ts).
+ * already paced and retried (pace.ts).
  */
 
 export interface ConversationIo {

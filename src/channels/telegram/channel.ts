@@ -26,7 +26,7 @@ import { isWellFormedUpdate } from './update.js';
  * given, long polling otherwise. In webhook mode an update is acknowledged only after its turn was saved and
  * said; a turn that could not be saved answers 5xx, so Telegram delivers it again (the runner recognises
  * the update id if it got further than that). Chat ids stay here: the rest of the bot sees
- * `tg:<pseudonym>`; the chat id is kept only in the per-conversation record (see telegram-record.ts).
+ * `tg:<pseudonym>`; the chat id is kept only in the per-conversation record (see record.ts).
  */
 
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;

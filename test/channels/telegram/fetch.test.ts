@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botApiFetch } from '../../../src/channels/telegram/fetch.js';
 import { startFakeBotApi, type FakeBotApi } from '../../support/fake-bot-api.js';
 
-/** grammY's HTTP client for the Bot API (see telegram-fetch.ts), against the fake Bot API on 127.0.0.1. */
+/** grammY's HTTP client for the Bot API (see src/channels/telegram/fetch.ts), against the fake Bot API on 127.0.0.1. */
 let api: FakeBotApi;
 let fetchApi: ReturnType<typeof botApiFetch>;
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
