@@ -1,5 +1,7 @@
+import { CHANNELS } from '../channels/list.js';
+
 /**
- * Every kind of Redis key the bot writes, what it holds and how long it may live: the retention promise of
+ * Every kind of Redis key the bot writes (the first kind whose pattern matches), what it holds and how long it may live: the retention promise of
  * docs/operations.md as data, so the tests can walk a Redis after full runs and hold every key to it.
  * `maxTtl` is in seconds for the default configuration (FOLLOWUP_TTL_DAYS 400, flows' lifetime 7 days);
  * `noTtl` kinds are BullMQ's own bookkeeping and jobs that wait for their time; `answers` says whether the value
@@ -23,16 +25,14 @@ const CONSENT = 400 * DAY;
 /** A check-in may be planned up to a year ahead and then lives as long as its conversation. */
 const CHECKIN = 366 * DAY + CONVERSATION;
 
+/** How long a channel's key may live: a conversation's time, or as long as consent to follow-ups keeps it. */
+const LIVES = { conversation: CONVERSATION, consent: CONSENT } as const;
+
 export const KEY_KINDS: readonly KeyKind[] = [
   { kind: 'conversation state', pattern: /^fb:\{[^}]+\}:conv$/, holds: 'the engine state: answers so far', maxTtl: CONVERSATION, answers: true },
   { kind: 'update ids seen', pattern: /^fb:\{[^}]+\}:ids$/, holds: 'platform update ids (duplicates)', maxTtl: 25 * HOUR, answers: false },
-  { kind: 'Telegram chat record', pattern: /^fb:\{[^}]+\}:tg$/, holds: 'chat id, language, blocked flag', maxTtl: CONSENT, answers: false },
-  { kind: 'Telegram last question', pattern: /^fb:\{[^}]+\}:tg:last$/, holds: 'the last question message (a review shows the answers)', maxTtl: CONVERSATION, answers: true },
-  { kind: 'Teams conversation reference', pattern: /^fb:\{[^}]+\}:teams$/, holds: 'conversation reference (ids, service URL)', maxTtl: CONSENT, answers: false },
-  { kind: 'Teams last card', pattern: /^fb:\{[^}]+\}:teams:card$/, holds: 'the last question card (a review shows the answers)', maxTtl: CONVERSATION, answers: true },
-  { kind: 'WhatsApp record', pattern: /^fb:\{[^}]+\}:wa$/, holds: 'WhatsApp id (the number), language, window start, hashed ids of the question’s messages', maxTtl: CONSENT, answers: false },
-  { kind: 'WhatsApp held messages', pattern: /^fb:\{[^}]+\}:wa:held$/, holds: 'what a template stands in for until answered (a review shows the answers)', maxTtl: CONVERSATION, answers: true },
-  { kind: 'web record', pattern: /^fb:\{web:[^}]+\}:/, holds: 'the web conversation’s cookie state', maxTtl: CONVERSATION, answers: false },
+  // Each channel names its own keys (its definition in src/channels/<name>/index.ts).
+  ...CHANNELS.flatMap((c) => (c.keys ?? []).map(({ lives, ...k }) => ({ ...k, maxTtl: LIVES[lives] }))),
   { kind: 'consent to follow-ups', pattern: /^fb:(reach:\{[^}]+\}|\{[^}]+\}:reach)$/, holds: 'how to reach the respondent for a later check-in', maxTtl: CONSENT, answers: false },
   { kind: 'check-in', pattern: /^fb:chk:/, holds: 'check-in, invite token index, idempotency claim', maxTtl: CHECKIN, answers: false },
   { kind: 'timers', pattern: /^fb:\{timers(:\d+)?\}:/, holds: 'when reminders and expiries are due', maxTtl: CONVERSATION + DAY, answers: false },

@@ -37,8 +37,21 @@ export interface Channel {
   stop(): Promise<void>;
 }
 
+/** A kind of Redis key the channel writes; src/ops/retention.ts holds every key found after the tests to its kind. */
+export interface ChannelKeyKind {
+  kind: string;
+  pattern: RegExp;
+  holds: string;
+  /** A conversation's time, or as long as consent to follow-ups keeps it. */
+  lives: 'conversation' | 'consent';
+  /** Whether the value may hold answer text at all. */
+  answers: boolean;
+}
+
 export interface ChannelDefinition {
   name: string;
+  /** The Redis keys it writes beside the conversation. */
+  keys?: ChannelKeyKind[];
   /** Whether the configuration turns it on. */
   enabled(config: Config): boolean;
   /** Whether it needs a platform account (the web chat does not: `npm start` then prints a demo link). */

@@ -4,6 +4,10 @@ import { createTelegramChannel } from './channel.js';
 /** Telegram: on with `TELEGRAM_BOT_TOKEN`; invites carry a deep link when the bot's username is known. */
 export const telegram: ChannelDefinition = {
   name: 'telegram',
+  keys: [
+    { kind: 'Telegram chat record', pattern: /^fb:\{[^}]+\}:tg$/, holds: 'chat id, language, blocked flag', lives: 'consent', answers: false },
+    { kind: 'Telegram last question', pattern: /^fb:\{[^}]+\}:tg:last$/, holds: 'the last question message (a review shows the answers)', lives: 'conversation', answers: true },
+  ],
   account: true,
   enabled: (config) => Boolean(config.TELEGRAM_BOT_TOKEN),
   async create({ core, app, checkins, onMalformed, pace }) {

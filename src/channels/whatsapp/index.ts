@@ -4,6 +4,10 @@ import { createWhatsAppChannel, whatsappEnabled } from './channel.js';
 /** WhatsApp (Cloud API): on with its four variables; invites carry a wa.me link with `WHATSAPP_NUMBER`. */
 export const whatsapp: ChannelDefinition = {
   name: 'whatsapp',
+  keys: [
+    { kind: 'WhatsApp record', pattern: /^fb:\{[^}]+\}:wa$/, holds: 'WhatsApp id (the number), language, window start, hashed ids of the question’s messages', lives: 'consent', answers: false },
+    { kind: 'WhatsApp held messages', pattern: /^fb:\{[^}]+\}:wa:held$/, holds: 'what a template stands in for until answered (a review shows the answers)', lives: 'conversation', answers: true },
+  ],
   account: true,
   enabled: whatsappEnabled,
   async create({ core, app, checkins, onMalformed, onError }) {
