@@ -5,13 +5,16 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
 import { startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
+import { startFakeGraphApi, type FakeGraphApi } from '../support/fake-graph-api.js';
 import { freshRedis, redisUrl } from '../support/redis.js';
 import { auditRetention } from '../support/retention-audit.js';
 import { postUpdate } from '../support/telegram-updates.js';
+import { postNotification } from '../support/whatsapp-notifications.js';
 import { API_TOKEN, buildImage, createCheckin, metric, startBotProcess, WEBHOOK_SECRET, type BotProcess } from './support.js';
 
 /**
- * Fuzzing every public route of the built server (Telegram webhook, Teams messages, web chat forms, check-in API)
+ * Fuzzing every public route of the built server (Telegram webhook, Teams messages, WhatsApp notifications, web chat
+ * forms, check-in API)
  * with generated input, malformed more often than not: the server never answers 5xx to input that is merely
  * malformed (Redis is healthy, so a 5xx would be the bot's own failure), never exits, and leaves no Redis key
  * outside the documented retention. Seeds are fixed, so a failure is reproduced by running the file again.
@@ -19,10 +22,12 @@ import { API_TOKEN, buildImage, createCheckin, metric, startBotProcess, WEBHOOK_
  * as prom-client exports it: reset by each scrape) read after it; both printed: figures, not assertions.
  */
 const DB = 14;
-const RUNS = { telegram: 1500, teams: 800, web: 600, api: 600 };
+const RUNS = { telegram: 1500, teams: 800, whatsapp: 800, web: 600, api: 600 };
+const APP_SECRET = 'fuzz-app-secret';
 
 let api: FakeBotApi;
 let connector: FakeConnector;
+let graph: FakeGraphApi;
 let bot: BotProcess;
 let base: string;
 let inviteToken: string;
@@ -32,10 +37,13 @@ beforeAll(async () => {
   await (await freshRedis(DB)).quit();
   api = await startFakeBotApi();
   connector = await startFakeConnector();
+  graph = await startFakeGraphApi();
   bot = startBotProcess(image, {
     NODE_ENV: 'test', PSEUDONYM_KEY: 'z'.repeat(40), REDIS_URL: redisUrl(DB), PORT: '0', OPS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'fb-fuzz-')), TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot,
     TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, PUBLIC_URL: 'http://127.0.0.1:8443/', CHECKIN_API_TOKENS: API_TOKEN, TEAMS_ALLOW_UNAUTHENTICATED: 'true',
+    WHATSAPP_ACCESS_TOKEN: graph.token, WHATSAPP_PHONE_NUMBER_ID: graph.phoneNumberId, WHATSAPP_APP_SECRET: APP_SECRET, WHATSAPP_VERIFY_TOKEN: 'fuzz-verify',
+    WHATSAPP_API_ROOT: graph.apiRoot, WHATSAPP_NUMBER: '+32470998877',
   });
   base = await bot.base;
   inviteToken = (await createCheckin(base, { flow: 'child-checkin', caseRef: 'FUZZ', respondent: { role: 'child', ageBand: 'teen' } })).token;
@@ -46,7 +54,7 @@ afterAll(async () => {
     bot.child.kill('SIGTERM');
     await bot.exit;
   }
-  await Promise.all([api?.close(), connector?.close()]);
+  await Promise.all([api?.close(), connector?.close(), graph?.close()]);
 });
 
 /** Runs the property while timing `/healthz` every 20 ms; returns the slowest answer and the bot's largest event-loop delay, in ms. */
@@ -132,6 +140,35 @@ describe('fuzzing the built server', () => {
       ),
     );
     console.log(JSON.stringify({ fuzz: 'teams', runs: RUNS.teams, ...figures }));
+    expect(bot.child.exitCode).toBeNull();
+  }, 240_000);
+
+  it(`WhatsApp: ${RUNS.whatsapp} generated notifications, signed (so they are read), never a 5xx`, async () => {
+    const from = maybe(fc.constantFrom('32470000001', '32470000002', '32470000003'));
+    const said = fc.oneof(
+      fc.record({ type: fc.constant('text'), text: maybe(fc.record({ body: maybe(text) }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+      fc.record({ type: fc.constant('interactive'), interactive: maybe(fc.record({ type: maybe(fc.constantFrom('button_reply', 'list_reply')), button_reply: maybe(fc.record({ id: maybe(fc.string()), title: maybe(fc.string()) })), list_reply: maybe(fc.record({ id: maybe(fc.string()), title: maybe(fc.string()) })) }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+      fc.record({ type: maybe(fc.constantFrom('image', 'sticker', 'location', 'contacts', 'reaction', 'button', 'unsupported', 'x')) }, { requiredKeys: [] }),
+    );
+    const incoming = fc.tuple(said, fc.record({ from, id: maybe(fc.string({ maxLength: 40 })), timestamp: maybe(fc.nat().map(String)), context: maybe(fc.record({ id: maybe(fc.string()) }, { requiredKeys: [] })) }, { requiredKeys: [] }))
+      .map(([a, b]) => ({ ...a, ...b }));
+    const statusUpdate = fc.record({ id: maybe(fc.string()), status: maybe(fc.constantFrom('sent', 'delivered', 'read', 'failed')), recipient_id: from, errors: maybe(fc.array(fc.record({ code: maybe(fc.integer()) }, { requiredKeys: [] }), { maxLength: 2 })) }, { requiredKeys: [] });
+    const value = fc.record({
+      messaging_product: maybe(fc.constant('whatsapp')),
+      metadata: maybe(fc.record({ phone_number_id: maybe(fc.constantFrom(graph.phoneNumberId, 'another')) }, { requiredKeys: [] })),
+      messages: maybe(fc.array(incoming, { maxLength: 3 })),
+      statuses: maybe(fc.array(statusUpdate, { maxLength: 2 })),
+    }, { requiredKeys: [] });
+    const body = fc.oneof(
+      fc.record({ object: maybe(fc.constant('whatsapp_business_account')), entry: maybe(fc.array(fc.record({ id: maybe(fc.string()), changes: maybe(fc.array(fc.record({ field: maybe(fc.constant('messages')), value }, { requiredKeys: [] }), { maxLength: 2 })) }, { requiredKeys: [] }), { maxLength: 2 })) }, { requiredKeys: [] })
+        .map((b) => JSON.stringify(b)),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+      fc.string({ maxLength: 200 }),
+    );
+    const figures = await withHealthProbe(() =>
+      fc.assert(fc.asyncProperty(body, async (b) => (await postNotification(`${base}/whatsapp`, b, APP_SECRET)).status < 500), { numRuns: RUNS.whatsapp, seed: 5 }),
+    );
+    console.log(JSON.stringify({ fuzz: 'whatsapp', runs: RUNS.whatsapp, ...figures }));
     expect(bot.child.exitCode).toBeNull();
   }, 240_000);
 

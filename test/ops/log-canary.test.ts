@@ -9,13 +9,15 @@ import { createLogger } from '../../src/log.js';
 import { buttonValue, heading, WebClient } from '../channels/web/client.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
 import { startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
+import { startFakeGraphApi, type FakeGraphApi } from '../support/fake-graph-api.js';
 import { freshRedis, redisUrl } from '../support/redis.js';
 import { callbackQuery, postUpdate, textMessage } from '../support/telegram-updates.js';
+import { messageFrom, postNotification, status, text } from '../support/whatsapp-notifications.js';
 import { API_TOKEN, createCheckin, RESPONSES_SECRET, startReceiver, TgPerson, WEBHOOK_SECRET, type Receiver } from './support.js';
 
 /**
  * A canary travels every path where personal data enters the bot — Telegram text, names and ids, Teams text and
- * names, the web chat, the check-in API (worker's first name, idempotency key, bearer tokens), a backend that
+ * names, WhatsApp text, profile name and number (and a failed status naming it), the web chat, the check-in API (worker's first name, idempotency key, bearer tokens), a backend that
  * answers 500 with the canary in its body, the safety net, /wis — through the bot exactly as `npm start` composes
  * it, logging at trace level. Not one log line may contain it. Redis DB 7.
  */
@@ -38,6 +40,10 @@ let base: string;
 let ops: string;
 let api: FakeBotApi;
 let connector: FakeConnector;
+let graph: FakeGraphApi;
+const WA_SECRET = 'canary-app-secret';
+/** The WhatsApp number carries the Telegram canary id, so the leak check below covers it too. */
+const WA_ID = `32${CANARY_ID}`;
 let receiver: Receiver;
 const consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m));
 
@@ -45,6 +51,7 @@ beforeAll(async () => {
   await (await freshRedis(7)).quit();
   api = await startFakeBotApi();
   connector = await startFakeConnector();
+  graph = await startFakeGraphApi();
   // Fails every response (echoing the canary) but takes the erasure notices of "/wis", so the delivery counts below
   // are the response's alone.
   receiver = await startReceiver((doc) => (doc.type === 'respondent.erased' ? { status: 204 } : { status: 500, body: `internal error for ${CANARY}` }));
@@ -54,6 +61,8 @@ beforeAll(async () => {
     TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, TELEGRAM_BOT_USERNAME: 'feedback_test_bot',
     TEAMS_ALLOW_UNAUTHENTICATED: 'true', RESPONSES_WEBHOOK_URL: receiver.url, RESPONSES_WEBHOOK_SECRET: RESPONSES_SECRET, DELIVERY_RETRY_DELAYS_MS: '10,10',
     CHECKIN_API_TOKENS: `${API_TOKEN},${CANARY}-second-api-token-0123456789`,
+    WHATSAPP_ACCESS_TOKEN: graph.token, WHATSAPP_PHONE_NUMBER_ID: graph.phoneNumberId, WHATSAPP_APP_SECRET: WA_SECRET, WHATSAPP_VERIFY_TOKEN: 'canary-verify',
+    WHATSAPP_API_ROOT: graph.apiRoot, WHATSAPP_NUMBER: '+32470998877',
   });
   bot = await createBot(config, createLogger({ level: 'trace', destination: sink }));
   base = await bot.listen();
@@ -62,7 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bot.shutdown();
-  await Promise.all([api.close(), connector.close(), receiver.close()]);
+  await Promise.all([api.close(), connector.close(), graph.close(), receiver.close()]);
 });
 
 const invite = (flow: string, role: 'parent' | 'child', extra: Record<string, unknown> = {}) =>
@@ -125,6 +134,21 @@ describe('log canary', () => {
     expect(connector.activities.length).toBeGreaterThan(0);
   });
 
+  it('WhatsApp: text, profile name and number; the safety net, a failed status, /wis', async () => {
+    const { token } = await invite('parent-checkin', 'parent');
+    const say = (body: string) => postNotification(`${base}/whatsapp`, messageFrom(graph.phoneNumberId, WA_ID, text(body), { name: CANARY }), WA_SECRET).then((r) => r.status);
+    expect(await say(`start ${token}`)).toBe(200);
+    expect(await say(`ik wil dood ${CANARY}`)).toBe(200);
+    expect(await say(`zeg ${CANARY}`)).toBe(200);
+    await bot.channels.get('whatsapp')!.settled!();
+    const sent = graph.messages(WA_ID).at(-1)!;
+    expect((await postNotification(`${base}/whatsapp`, status(graph.phoneNumberId, sent.id, WA_ID, 'failed', 131026), WA_SECRET)).status).toBe(200);
+    expect(await say('/wis')).toBe(200);
+    expect(await say('ja')).toBe(200);
+    await bot.channels.get('whatsapp')!.settled!();
+    expect(graph.messages(WA_ID).length).toBeGreaterThan(0);
+  });
+
   it('web chat: typed text, the safety net and /wis', async () => {
     const { token } = await invite('child-checkin', 'child');
     const url = `${base}/c/${token}`;
@@ -164,8 +188,13 @@ describe('metrics after the canary run', () => {
     expect(text).toMatch(/^feedbackbot_safety_signals_total\{flow="parent-checkin",category="\w+"\} [1-9]/m);
     expect(value('feedbackbot_delivery_attempts_total{lane="response",result="retry"}')).toBe(2);
     expect(value('feedbackbot_delivery_attempts_total{lane="response",result="dead"}')).toBe(1);
-    // Read at scrape; the dead letters went with "/wis", so every lane is empty again.
-    for (const series of ['{lane="response",state="waiting"}', '{lane="safety",state="failed"}', '{lane="all",state="dead"}']) expect(text).toContain(`feedbackbot_delivery_backlog${series} 0`);
+    // Read at scrape; the dead letters went with "/wis", so every lane is empty again once the erasure notices
+    // "/wis" queued (answered 204 by the receiver) have left — scraped until then, as a dashboard would.
+    const backlog = ['{lane="response",state="waiting"}', '{lane="safety",state="failed"}', '{lane="all",state="dead"}'].map((series) => `feedbackbot_delivery_backlog${series} 0`);
+    await vi.waitUntil(async () => {
+      const now = await (await fetch(`${ops}/metrics`)).text();
+      return backlog.every((line) => now.includes(line));
+    }, { timeout: 10_000, interval: 100 });
     expect(text).toMatch(/^feedbackbot_turn_duration_seconds_count\{channel="tg"\} [1-9]/m);
     expect(text).toMatch(/^process_cpu_user_seconds_total /m);
     expect(text.toLowerCase()).not.toContain(CANARY.toLowerCase());
