@@ -15,8 +15,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Update } from 'grammy/types';
-import { Redis } from 'ioredis';
 import { RedisCheckinStore } from '../src/checkins/redis-store.js';
+import { connectRedis } from '../src/redis/connect.js';
 import { createCheckins } from '../src/checkins/service.js';
 import { loadBank, type Bank } from '../src/survey/load.js';
 import { startFakeBotApi, type FakeBotApi } from '../test/support/fake-bot-api.js';
@@ -70,7 +70,11 @@ const STOP_TIMEOUT_MS = 5_000;
  * resolves once `/readyz` answers 200. `entry` is what follows `node` (e.g. `['dist/main.js']`).
  * The bot's stdout (its JSON log) goes to a file, so a bench that fails can say what the bot complained of.
  */
-export async function startBot(opts: { api: FakeBotApi; db: number; entry: string[]; env?: Record<string, string> }): Promise<BotProcess> {
+/** Where the bots keep their state: a logical database of the local Redis, or a Redis Cluster's seed nodes. */
+export type BenchRedis = number | { clusterNodes: string[] };
+const redisEnv = (db: BenchRedis) => (typeof db === 'number' ? { REDIS_URL: redisUrl(db) } : { REDIS_CLUSTER_NODES: db.clusterNodes.join(',') });
+
+export async function startBot(opts: { api: FakeBotApi; db: BenchRedis; entry: string[]; env?: Record<string, string> }): Promise<BotProcess> {
   const port = await freePort();
   const opsPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -83,7 +87,7 @@ export async function startBot(opts: { api: FakeBotApi; db: number; entry: strin
     cwd: ROOT,
     stdio: ['ignore', log, 'inherit'],
     env: {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), OPS_PORT: String(opsPort), HOST: '127.0.0.1', REDIS_URL: redisUrl(opts.db),
+      PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), OPS_PORT: String(opsPort), HOST: '127.0.0.1', ...redisEnv(opts.db),
       PSEUDONYM_KEY, TELEGRAM_BOT_TOKEN: opts.api.token, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: opts.api.apiRoot,
       PUBLIC_URL: base, DATA_DIR: dataDir, ...opts.env,
     },
@@ -134,8 +138,8 @@ export interface Inviter {
 }
 
 /** Issues invites as a worker would: the check-in service on the bots' Redis database. */
-export function inviter(db: number): Inviter {
-  const redis = new Redis(redisUrl(db));
+export function inviter(db: BenchRedis): Inviter {
+  const redis = connectRedis(typeof db === 'number' ? { REDIS_URL: redisUrl(db) } : { REDIS_CLUSTER_NODES: db.clusterNodes })!;
   const bank: Bank = loadBank({ flowDirs: [`${ROOT}flows`], localeDirs: [`${ROOT}locales`] });
   const checkins = createCheckins({ store: new RedisCheckinStore({ redis }), bank, defaultLocale: 'nl', secret: PSEUDONYM_KEY });
   return {
