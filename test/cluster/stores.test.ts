@@ -26,18 +26,17 @@ import { startCluster, type LocalCluster } from '../support/redis-cluster.js';
  */
 let cluster: LocalCluster;
 const clients: RedisClient[] = [];
-const ready = (async () => {
+// A file-level hook runs before every suite's own: a failed start fails the file once, with its cause.
+beforeAll(async () => {
   cluster = await startCluster();
-})();
+}, 120_000);
 const connect = async (): Promise<RedisClient> => {
-  await ready;
   const c = connectRedis({ REDIS_CLUSTER_NODES: cluster.nodes }, { maxRetriesPerRequest: null })!;
   clients.push(c);
   return c;
 };
 
 afterAll(async () => {
-  await ready.catch(() => {});
   for (const c of clients) c.disconnect();
   await cluster?.stop();
 });

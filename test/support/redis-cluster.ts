@@ -1,5 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,8 +9,8 @@ import { Redis } from 'ioredis';
 /**
  * A real Redis Cluster on loopback for the tests: 3 masters and 3 replicas, `redis-server --cluster-enabled yes`
  * per node, no persistence, a short node timeout (a killed master's replica takes over in about two seconds),
- * joined by `redis-cli --cluster create`. Ports are picked at random from a range no other suite uses, so two
- * runs on one machine do not meet. `stop()` kills every node and removes their files.
+ * joined by `redis-cli --cluster create`. Ports are picked at random below the ephemeral range and probed free, so
+ * two runs on one machine do not meet. `stop()` kills every node and removes their files.
  */
 export interface LocalCluster {
   /** `host:port` of every node, for REDIS_CLUSTER_NODES. */
@@ -26,9 +27,25 @@ export interface LocalCluster {
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startCluster(): Promise<LocalCluster> {
-  const base = 21000 + Math.floor(Math.random() * 2000) * 10;
-  const ports = Array.from({ length: 6 }, (_, i) => base + i);
+// Data ports from 12000 and their cluster-bus ports (port + 10000) both stay below Linux's ephemeral range
+// (32768 and up), where the outgoing connections and `listen(0)` servers of other suites land; a clash there made a
+// node fail to bind and the whole file fail.
+const PORT_FLOOR = 12_000;
+const PORT_SLOTS = 600;
+
+/** Starts a cluster, trying again on fresh ports if one start fails (a port taken between the probe and the bind). */
+export async function startCluster(attempts = 3): Promise<LocalCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
+}
+
+async function startOnce(): Promise<LocalCluster> {
+  const ports = await freePorts();
   const dir = mkdtempSync(join(tmpdir(), 'fb-cluster-'));
   const servers = new Map<number, ChildProcess>();
   for (const port of ports) {
@@ -40,14 +57,22 @@ export async function startCluster(): Promise<LocalCluster> {
       '--repl-diskless-sync-delay', '0',
     ], { stdio: 'ignore' }));
   }
-  // Nodes must not outlive a test process that ends without stop() (a timeout, a crash).
-  process.once('exit', () => {
+  const killAll = () => {
     for (const server of servers.values()) server.kill('SIGKILL');
-  });
+  };
+  // Nodes must not outlive a test process that ends without stop() (a timeout, a crash).
+  process.once('exit', killAll);
   const alive = () => ports.filter((p) => servers.get(p)?.exitCode === null && !servers.get(p)?.killed);
   const cli = (port: number, ...args: string[]) => run('redis-cli', ['-p', String(port), ...args]).then((r) => r.stdout);
-  for (const port of ports) await until(async () => (await cli(port, 'PING').catch(() => '')).trim() === 'PONG', `node ${port} answering`);
-  await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
+  try {
+    for (const port of ports) await until(async () => (await cli(port, 'PING').catch(() => '')).trim() === 'PONG', `node ${port} answering`, 10_000);
+    // `--cluster create` waits for the join without end if a bus port cannot be reached: bound it.
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 20_000 });
+  } catch (error) {
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   const cluster: LocalCluster = {
     nodes: ports.map((p) => `127.0.0.1:${p}`),
@@ -77,13 +102,37 @@ export async function startCluster(): Promise<LocalCluster> {
       }, 'the cluster settled');
     },
     async stop() {
-      for (const server of servers.values()) server.kill('SIGKILL');
+      killAll();
       await sleep(100);
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await cluster.settled();
+  try {
+    await cluster.settled();
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
   return cluster;
+}
+
+/** Six consecutive ports whose bus ports are free too, probed by binding each on loopback. */
+async function freePorts(): Promise<number[]> {
+  for (let tries = 0; tries < 50; tries++) {
+    const base = PORT_FLOOR + Math.floor(Math.random() * PORT_SLOTS) * 10;
+    const ports = Array.from({ length: 6 }, (_, i) => base + i);
+    const probes = await Promise.all(ports.flatMap((p) => [p, p + 10_000]).map(canBind));
+    if (probes.every(Boolean)) return ports;
+  }
+  throw new Error('no six free ports (and bus ports) found for a local Redis Cluster');
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
