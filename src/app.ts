@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { connectRedis, describeTarget, type RedisClient } from './redis/connect.js';
 import { ROOT } from './root.js';
 import { createEngine, type Engine } from './conversation/engine.js';
+import { createOutboxSender, type Outgoing, type OutboxSender } from './turns/outbox.js';
 import { createRunner, type Conversation, type Runner } from './turns/runner.js';
 import type { Prompt } from './conversation/types.js';
 import type { Locale } from './survey/schema.js';
@@ -34,6 +35,11 @@ export interface Outbound {
   keep(key: string, seconds: number): Promise<void>;
   /** False when the channel cannot write first weeks later (WhatsApp without a check-in template): consent is not asked. */
   writesFirst?: boolean;
+  /**
+   * Says one saved turn's output (from the outbox, see turns/outbox.ts); a channel that has it asks for
+   * `outbox` on its turns and answers the platform without waiting for the sending.
+   */
+  say?(key: string, entry: Outgoing): Promise<void>;
 }
 
 /** The channel that writes first in conversation `key`: its sender is registered under the key's prefix (`tg:…`). */
@@ -54,6 +60,8 @@ export interface Core {
   sinkDescription: string;
   /** Channels that can write first register for their key prefix ("tg", "teams"): `outbound.set('tg', {send, keep})`. */
   outbound: Map<string, Outbound>;
+  /** Says what saved turns left in their outboxes, through the channel registered for each key. */
+  outbox: OutboxSender;
   close(): Promise<void>;
 }
 
@@ -107,17 +115,28 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
    * Timers and turns need each other: timers only fire once polling runs, after `runner` below exists.
    */
   const onTimer = async (key: string, kind: 'reminder' | 'expire') => {
-    const { prompts } = await runner.handle({ key, input: { kind: 'timer', timer: kind } });
     const channel = outboundOf(outbound, key);
-    if (channel && prompts.length) await channel.send(key, prompts);
+    const { prompts, queued } = await runner.handle({ key, input: { kind: 'timer', timer: kind }, ...(channel?.say ? { outbox: {} } : {}) });
+    if (queued) outbox.kick(key);
+    else if (channel && prompts.length) await channel.send(key, prompts);
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });
   // Safety signals are coalesced per conversation on their way out; the help lines are the engine's and always shown.
+  const outbox = createOutboxSender({
+    outbox: store.outbox, log,
+    handles: (key) => !!outboundOf(outbound, key)?.say,
+    say: async (key, entry) => {
+      const channel = outboundOf(outbound, key);
+      if (!channel?.say) throw new Error('no channel says this conversation now');
+      await channel.say(key, entry);
+    },
+  });
   const runner: Runner = createRunner({ bank, engine, texts, store, delivery: withSignalWindow(delivery, { redis }), timers, log, defaultLocale: config.DEFAULT_LOCALE });
 
   return {
-    config, log, bank, texts, engine, store, delivery, timers, runner, pseudonymise, redis, sinkDescription, outbound,
+    config, log, bank, texts, engine, store, delivery, timers, runner, pseudonymise, redis, sinkDescription, outbound, outbox,
     async close() {
+      await outbox.close();
       await timers.close();
       await delivery.close();
       if (store instanceof MemorySessionStore) store.close();

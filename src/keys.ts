@@ -10,7 +10,9 @@ import { createHash } from 'node:crypto';
  *   up: no step writes two of them together (see checkins/redis-store.ts);
  * - each queue's keys (BullMQ's and the delivery ledger beside it) share one tag per queue family, as BullMQ
  *   requires for Cluster: delivery is one document per check-in, far below one master's capacity;
- * - timers are spread over `TIMER_SHARDS` slots by a hash of the conversation key, so no slot is hot.
+ * - timers are spread over `TIMER_SHARDS` slots by a hash of the conversation key, so no slot is hot;
+ * - the index of outboxes with messages waiting is one sorted set in its own slot, written before the turn's save
+ *   (a script cannot reach it together with the conversation's slot).
  * The namespace (`fb`) is the first part of every key, so several bots can share one Redis.
  */
 export const NAMESPACE = 'fb';
@@ -32,6 +34,8 @@ export interface Keys {
   signalWindow(pseudonym: string, checkinId: string): string;
   /** The due set and the plans of a timer shard. */
   timers(shard: number): { due: string; plans: string };
+  /** Conversations whose outbox may hold messages, scored by when the last one was added. */
+  outboxIndex: string;
   /** The shard of a conversation's timers. */
   timerShard(conversationKey: string): number;
 }
@@ -45,6 +49,7 @@ export function keysFor(ns: string = NAMESPACE): Keys {
     rate: (bucket, idHash) => `${ns}:rl:${bucket}:{${idHash}}`,
     signalWindow: (pseudonym, checkinId) => `${ns}:sigwin:{${pseudonym}}:${checkinId}`,
     timers: (shard) => ({ due: `${ns}:{timers:${shard}}:due`, plans: `${ns}:{timers:${shard}}:plans` }),
+    outboxIndex: `${ns}:{outbox}:pending`,
     timerShard: (conversationKey) => createHash('sha1').update(conversationKey).digest().readUInt16BE(0) % TIMER_SHARDS,
   };
 }

@@ -30,6 +30,8 @@ const LIVES = { conversation: CONVERSATION, consent: CONSENT } as const;
 
 export const KEY_KINDS: readonly KeyKind[] = [
   { kind: 'conversation state', pattern: /^fb:\{[^}]+\}:conv$/, holds: 'the engine state: answers so far', maxTtl: CONVERSATION, answers: true },
+  { kind: 'outbox', pattern: /^fb:\{[^}]+\}:out(:lease)?$/, holds: 'what saved turns say until it was said, and who is saying it', maxTtl: CONVERSATION, answers: true },
+  { kind: 'outbox index', pattern: /^fb:\{outbox\}:pending$/, holds: 'pseudonymised keys of conversations with messages waiting', maxTtl: DAY, answers: false },
   { kind: 'update ids seen', pattern: /^fb:\{[^}]+\}:ids$/, holds: 'platform update ids (duplicates)', maxTtl: 25 * HOUR, answers: false },
   // Each channel names its own keys (its definition in src/channels/<name>/index.ts).
   ...CHANNELS.flatMap((c) => (c.keys ?? []).map(({ lives, ...k }) => ({ ...k, maxTtl: LIVES[lives] }))),

@@ -1,5 +1,5 @@
 import { encodeForSave } from './check.js';
-import { SEEN_TTL_SECONDS, type Claim, type SaveResult, type SessionStore, type Stored } from './store.js';
+import { SEEN_TTL_SECONDS, type Claim, type Outbox, type SaveResult, type SessionStore, type Stored } from './store.js';
 
 /**
  * The embedded default (no `REDIS_URL`): one process, nothing survives a restart. It mirrors the Redis store
@@ -37,13 +37,49 @@ export class MemorySessionStore<S = unknown> implements SessionStore<S> {
     return entry && { state: JSON.parse(entry.json) as S, rev: entry.rev };
   }
 
-  async save(key: string, state: S, expectedRev: number, ttlSeconds: number): Promise<SaveResult> {
+  async save(key: string, state: S, expectedRev: number, ttlSeconds: number, outgoing?: string): Promise<SaveResult> {
     const json = encodeForSave(state, expectedRev, ttlSeconds);
     const rev = this.#live(key)?.rev ?? 0;
     if (rev !== expectedRev) return 'conflict';
-    this.#conversations.set(key, { json, rev: rev + 1, expiresAt: this.#now() + ttlSeconds * 1000 });
+    const expiresAt = this.#now() + ttlSeconds * 1000;
+    this.#conversations.set(key, { json, rev: rev + 1, expiresAt });
+    if (outgoing !== undefined) {
+      const out = this.#outboxes.get(key) ?? { items: [], lease: undefined };
+      out.items.push(outgoing);
+      this.#outboxes.set(key, out);
+      this.#index.set(key, this.#now());
+    }
     return 'ok';
   }
+
+  /** Per conversation: its waiting entries and who holds them until when. */
+  readonly #outboxes = new Map<string, { items: string[]; lease: { owner: string; until: number } | undefined }>();
+  readonly #index = new Map<string, number>();
+
+  readonly outbox: Outbox = {
+    take: async (key, owner, leaseMs) => {
+      const out = this.#outboxes.get(key);
+      if (!out || !this.#live(key)) {
+        this.#outboxes.delete(key);
+        return [];
+      }
+      if (out.lease && out.lease.owner !== owner && out.lease.until > this.#now()) return undefined;
+      out.lease = out.items.length ? { owner, until: this.#now() + leaseMs } : undefined;
+      return [...out.items];
+    },
+    sent: async (key, owner, count, leaseMs) => {
+      const out = this.#outboxes.get(key);
+      if (!out?.lease || out.lease.owner !== owner || out.lease.until <= this.#now()) return -1;
+      out.items.splice(0, count);
+      out.lease = out.items.length ? { owner, until: this.#now() + leaseMs } : undefined;
+      return out.items.length;
+    },
+    pending: async (olderThanMs, limit) =>
+      [...this.#index].filter(([, since]) => since <= this.#now() - olderThanMs).slice(0, limit).map(([key, since]) => ({ key, since })),
+    settle: async (key, since) => {
+      if ((this.#index.get(key) ?? Infinity) <= since) this.#index.delete(key);
+    },
+  };
 
   async seen(key: string, updateId: string): Promise<boolean> {
     const now = this.#now();
@@ -61,12 +97,14 @@ export class MemorySessionStore<S = unknown> implements SessionStore<S> {
   async delete(key: string): Promise<void> {
     this.#conversations.delete(key);
     this.#seen.delete(key);
+    this.#outboxes.delete(key);
   }
 
   /** Frees every expired conversation and update id. */
   sweep(): void {
     const now = this.#now();
     for (const [key, entry] of this.#conversations) if (entry.expiresAt <= now) this.#conversations.delete(key);
+    for (const key of this.#outboxes.keys()) if (!this.#conversations.has(key)) this.#outboxes.delete(key);
     for (const [key, ids] of this.#seen) {
       for (const [id, expiresAt] of ids) if (expiresAt <= now) ids.delete(id);
       if (ids.size === 0) this.#seen.delete(key);

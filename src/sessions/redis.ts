@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis/connect.js';
 import { decodeStored, encodeState } from './codec.js';
 import { encodeForSave } from './check.js';
 import { Script } from '../redis-script.js';
-import { SEEN_TTL_SECONDS, type Claim, type SaveResult, type SessionStore, type Stored } from './store.js';
+import { SEEN_TTL_SECONDS, type Claim, type Outbox, type SaveResult, type SessionStore, type Stored } from './store.js';
 import { keysFor, NAMESPACE, type Keys } from '../keys.js';
 
 /**
@@ -15,6 +15,10 @@ import { keysFor, NAMESPACE, type Keys } from '../keys.js';
  *   Every claim drops the ids older than 25 h (Telegram retries for 24 h) and sets the key's TTL to 25 h. One small
  *   set (Redis keeps it as a listpack) costs ~250 B for 10 ids, where a key per id cost ~1.6 KB; and `delete` (a
  *   respondent's `/wis`) removes it with the state in one `DEL`, no `SCAN` over the keyspace.
+ * - `<prefix>:{<key>}:out` — list, the outbox: what saved turns say, until said; pushed by the save's script, TTL
+ *   of the conversation. `<prefix>:{<key>}:out:lease` — the sender holding it (milliseconds TTL).
+ * - `<prefix>:{outbox}:pending` — sorted set of conversation keys whose outbox got an entry, scored by when; written
+ *   just before the save (another slot), dropped by the sweep once found empty; TTL a day past its last write.
  *
  * `key` must already be a pseudonym (a keyed hash of the platform id, made by the caller): it appears in key
  * names, which show up in `MONITOR`, slow logs and backups. It must not contain `{` or `}`.
@@ -50,11 +54,36 @@ export class RedisSessionStore<S = unknown> implements SessionStore<S> {
     return value ? decodeStored<S>(value as Buffer) : undefined;
   }
 
-  async save(key: string, state: S, expectedRev: number, ttlSeconds: number): Promise<SaveResult> {
+  async save(key: string, state: S, expectedRev: number, ttlSeconds: number, outgoing?: string): Promise<SaveResult> {
     const payload = encodeState(encodeForSave(state, expectedRev, ttlSeconds), this.#deflate);
-    const saved = await SAVE.run(this.#redis, [this.#key(key, 'conv')], [expectedRev, payload, ttlSeconds]);
+    if (outgoing === undefined) {
+      return (await SAVE.run(this.#redis, [this.#key(key, 'conv')], [expectedRev, payload, ttlSeconds])) === 1 ? 'ok' : 'conflict';
+    }
+    // Indexed first (sent first; on one server over the same connection, so it lands first): a crash after the
+    // save leaves an entry a sweep will find; a crash before it, an index entry that points at nothing.
+    const [, saved] = await Promise.all([
+      INDEX.run(this.#redis, [this.#keys.outboxIndex], [Date.now(), key, INDEX_TTL_SECONDS]),
+      SAVE.run(this.#redis, [this.#key(key, 'conv'), this.#key(key, 'out')], [expectedRev, payload, ttlSeconds, outgoing]),
+    ]);
     return saved === 1 ? 'ok' : 'conflict';
   }
+
+  readonly outbox: Outbox = {
+    take: async (key, owner, leaseMs) => {
+      const items = (await TAKE.run(this.#redis, this.#outKeys(key), [owner, leaseMs])) as string[] | null;
+      return items ?? undefined;
+    },
+    sent: async (key, owner, count, leaseMs) => Number(await SENT.run(this.#redis, this.#outKeys(key), [owner, count, leaseMs])),
+    pending: async (olderThanMs, limit) => {
+      const flat = await this.#redis.zrangebyscore(this.#keys.outboxIndex, '-inf', Date.now() - olderThanMs, 'WITHSCORES', 'LIMIT', 0, limit);
+      const found: Array<{ key: string; since: number }> = [];
+      for (let i = 0; i < flat.length; i += 2) found.push({ key: flat[i]!, since: Number(flat[i + 1]) });
+      return found;
+    },
+    settle: async (key, since) => {
+      await SETTLE.run(this.#redis, [this.#keys.outboxIndex], [key, since]);
+    },
+  };
 
   async seen(key: string, updateId: string): Promise<boolean> {
     const [first] = (await CLAIM.run(this.#redis, this.#claimKeys(key), [SEEN_TTL_SECONDS, updateId, 0])) as [number];
@@ -67,7 +96,11 @@ export class RedisSessionStore<S = unknown> implements SessionStore<S> {
   }
 
   async delete(key: string): Promise<void> {
-    await this.#redis.del(this.#key(key, 'conv'), this.#key(key, 'ids'));
+    await this.#redis.del(this.#key(key, 'conv'), this.#key(key, 'ids'), ...this.#outKeys(key));
+  }
+
+  #outKeys(key: string): string[] {
+    return [this.#key(key, 'out'), this.#key(key, 'out:lease')];
   }
 
   #claimKeys(key: string): string[] {
@@ -92,7 +125,10 @@ end`;
 const LOAD = new Script(`${READ}
 return read(KEYS[1])`);
 
-/** Compare-and-set on the revision, and the TTL, atomically: a missing key has revision 0. */
+/**
+ * Compare-and-set on the revision, and the TTL, atomically: a missing key has revision 0. With ARGV[4], the turn's
+ * outgoing messages join the outbox KEYS[2] in the same step.
+ */
 const SAVE = new Script(`
 local rev = 0
 local kind = redis.call('TYPE', KEYS[1]).ok
@@ -100,6 +136,45 @@ if kind == 'string' then rev = tonumber(string.match(redis.call('GETRANGE', KEYS
 elseif kind == 'hash' then rev = tonumber(redis.call('HGET', KEYS[1], 'rev')) end
 if rev ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], string.format('%d ', rev + 1) .. ARGV[2], 'EX', ARGV[3])
+if ARGV[4] then
+  redis.call('RPUSH', KEYS[2], ARGV[4])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+return 1`);
+
+/** The shared index outlives its last write by a day; entries older than a conversation are dropped by the sweep. */
+const INDEX_TTL_SECONDS = 24 * 3600;
+
+/** Marks conversation ARGV[2] as having outgoing messages since ARGV[1]; pushes the index's TTL out (never in). */
+const INDEX = new Script(`
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return 1`);
+
+/** Leases outbox KEYS[1] to ARGV[1] for ARGV[2] ms (lease KEYS[2]) and returns its entries; false if leased to another. */
+const TAKE = new Script(`
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return false end
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+if #items == 0 then
+  redis.call('DEL', KEYS[2])
+  return {}
+end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return items`);
+
+/** ARGV[1] said the oldest ARGV[2] entries: removed, lease renewed for ARGV[3] ms or released; how many are left (-1: not the holder). */
+const SENT = new Script(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+if tonumber(ARGV[2]) > 0 then redis.call('LPOP', KEYS[1], ARGV[2]) end
+local left = redis.call('LLEN', KEYS[1])
+if left == 0 then redis.call('DEL', KEYS[2]) else redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+return left`);
+
+/** Drops ARGV[1] from the index unless a newer entry was added since ARGV[2]. */
+const SETTLE = new Script(`
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) <= tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
 return 1`);
 
 /**

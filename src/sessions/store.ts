@@ -22,14 +22,40 @@ export interface SessionStore<S = unknown> {
   load(key: string): Promise<Stored<S> | undefined>;
   /**
    * Saves `state` as revision `expectedRev + 1` only if the stored revision is still `expectedRev`
-   * (0 = must not exist yet). The TTL is refreshed on every save.
+   * (0 = must not exist yet). The TTL is refreshed on every save. `outgoing` (what the turn says) is appended to
+   * the conversation's outbox in the same atomic step, so a saved turn's messages are never lost (see `Outbox`).
    */
-  save(key: string, state: S, expectedRev: number, ttlSeconds: number): Promise<SaveResult>;
+  save(key: string, state: S, expectedRev: number, ttlSeconds: number, outgoing?: string): Promise<SaveResult>;
   /** True the first time `updateId` is seen for `key` (kept ≥ 25 h), false for every repeat. */
   seen(key: string, updateId: string): Promise<boolean>;
   /** `seen` and `load` together, as one atomic step (one round trip on Redis): how a turn with an update id starts. */
   claim(key: string, updateId: string): Promise<Claim<S>>;
+  /** Forgets the conversation: its state, update ids and outbox. */
   delete(key: string): Promise<void>;
+  outbox: Outbox;
+}
+
+/**
+ * What a turn says waits in its conversation's outbox until it was said: saved with the state, sent after the
+ * platform was answered, removed once sent. One sender at a time per conversation (a lease that expires, so a
+ * sender that died is replaced), in order; an index of conversations with messages waiting lets any replica pick
+ * up what a dead one left. Entries are opaque strings (JSON written by the turn service).
+ */
+export interface Outbox {
+  /**
+   * Leases the conversation's outbox to `owner` for `leaseMs` and returns its entries, oldest first; `undefined`
+   * when another owner holds the lease. An empty outbox releases the lease.
+   */
+  take(key: string, owner: string, leaseMs: number): Promise<string[] | undefined>;
+  /**
+   * The oldest `count` entries were said: removes them and renews the lease, releasing it once nothing is left.
+   * Returns how many entries are left, or -1 when `owner` no longer holds the lease (nothing removed).
+   */
+  sent(key: string, owner: string, count: number, leaseMs: number): Promise<number>;
+  /** Conversations whose outbox last received an entry more than `olderThanMs` ago, with that time (epoch ms). */
+  pending(olderThanMs: number, limit: number): Promise<Array<{ key: string; since: number }>>;
+  /** Drops `key` from the index when nothing was added since `since` (its outbox was found empty). */
+  settle(key: string, since: number): Promise<void>;
 }
 
 /** Platform update ids are remembered this long: Telegram retries for up to 24 hours. */

@@ -8,7 +8,8 @@ import type { LoadedFlow, Locale } from '../survey/schema.js';
  * What the host does with each engine event, one handler per event type (as goflow's host applies events).
  * `before` runs before the turn's state is saved: what must not be lost when the save fails (a failed turn is
  * stepped again; a saved one is a duplicate from then on, so nothing after the save is repeated). `after` runs
- * once the state is saved. A handler may add a prompt to what the turn says.
+ * once the state is saved, and adds nothing to what the turn says: a turn's words are saved with its state (the
+ * outbox). A `before` handler may add a prompt to what the turn says.
  */
 export interface EffectContext {
   key: string;
@@ -61,7 +62,7 @@ export function effectTable({ engine, delivery, timers }: EffectDeps): EffectTab
       },
     },
     'data.show': {
-      after: async (e, { state, flowOf }) => (state ? engine.render.held(flowOf(state), state, await delivery.listFor(e.pseudonym)) : undefined),
+      before: async (e, { state, flowOf }) => (state ? engine.render.held(flowOf(state), state, await delivery.listFor(e.pseudonym)) : undefined),
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Engine } from '../conversation/engine.js';
 import { tooLong, MAX_TYPED_CHARS } from '../conversation/limits.js';
-import { SETTLED_STATES } from '../conversation/machine.js';
+import { CLOSED_STATES, SETTLED_STATES } from '../conversation/machine.js';
 import type { EngineEvent, Input, Prompt, Snapshot, StepResult } from '../conversation/types.js';
 import type { Log } from '../delivery/log.js';
 import type { Texts } from '../i18n.js';
@@ -10,6 +10,7 @@ import { LOCALES, type LoadedFlow, type Locale } from '../survey/schema.js';
 import type { Delivery } from '../delivery/port.js';
 import type { ConversationTimers } from '../sessions/timers.js';
 import { apply, effectTable } from './effects.js';
+import type { Outgoing } from './outbox.js';
 
 /**
  * The turn service: claim the update id and load (one round trip on Redis) → the engine's pure `step` → the
@@ -17,7 +18,8 @@ import { apply, effectTable } from './effects.js';
  * compare-and-set save (one more) → the effects after it → observers → prompts back to the channel.
  * Responses and signals are queued before the state that produced them is saved, so a crash in between loses
  * nothing (their ids are stable, the queue ignores a second copy); the channel renders the prompts only after
- * `handle` resolves, so nothing is said that was not saved.
+ * `handle` resolves, so nothing is said that was not saved. A turn given `outbox` has its prompts saved with the
+ * state instead (outbox.ts): the channel answers the platform at once and the outbox's sender says them.
  */
 
 /** What is kept per conversation: the engine's snapshot and the platform update ids it already applied. */
@@ -33,6 +35,8 @@ export interface Turn {
   input: Input;
   /** Platform update id (Telegram `update_id`, Bot Framework `activity.id`), for duplicate protection. */
   updateId?: string;
+  /** Save what the turn says in the conversation's outbox, with `via` (the channel's context) to say it by. */
+  outbox?: { via?: unknown };
 }
 
 export interface TurnResult {
@@ -41,6 +45,8 @@ export interface TurnResult {
   /** The same update was already handled: acknowledge it and say nothing. */
   duplicate: boolean;
   state: Snapshot | undefined;
+  /** The prompts were saved in the outbox with the state: the outbox's sender says them, not the caller. */
+  queued?: boolean;
 }
 
 /** Redis (or another dependency) is unreachable: tell the respondent to retry, tell the platform 5xx. */
@@ -135,8 +141,19 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (conv) await store.delete(turn.key);
       return { duplicate: false as const, result, added };
     }
-    const saved = await store.save(turn.key, { snap: result.state, recent }, loaded?.rev ?? 0, ttlOf(flowOf(result.state)));
-    return saved === 'ok' ? { duplicate: false as const, result, added } : undefined;
+    const outgoing = turn.outbox && outgoingOf(result, added, lng, turn.outbox.via);
+    const saved = await store.save(turn.key, { snap: result.state, recent }, loaded?.rev ?? 0, ttlOf(flowOf(result.state)), outgoing && JSON.stringify(outgoing));
+    return saved === 'ok' ? { duplicate: false as const, result, added, queued: !!outgoing } : undefined;
+  }
+
+  /** What a saved turn says, for the outbox; nothing when it says nothing and changes no message. */
+  function outgoingOf(result: StepResult, added: Prompt[], lng: Locale, via: unknown): Outgoing | undefined {
+    const answered = result.events.flatMap((e) => (e.type === 'answer.recorded' ? [{ ask: e.ask, label: e.label }] : []));
+    const final = !!result.state && CLOSED_STATES.includes(result.state.value);
+    const prompts = [...result.prompts, ...added];
+    if (!prompts.length && !answered.length && !final) return undefined;
+    const checkinId = result.state?.context.checkin.id;
+    return { prompts, answered, lng, final, via, ...(checkinId ? { checkinId } : {}) };
   }
 
   /** Text over the limit is not read at all (not even by the safety check): a kind word, and nothing changes. */
@@ -161,7 +178,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       const { state, events } = r.result;
       const lng = state?.context.lng ?? defaultLocale;
       const after = await apply(effects, 'after', events, { key: turn.key, state, lng, flowOf });
-      const result = { prompts: [...r.result.prompts, ...r.added, ...after], events, duplicate: false, state };
+      const result = { prompts: [...r.result.prompts, ...r.added, ...after], events, duplicate: false, state, queued: !!r.queued };
       for (const o of observers) await o.saved?.(turn, result);
       return result;
     }

@@ -96,13 +96,18 @@ class Parent {
     const b = buttons(m).find((x) => x.callback_data.endsWith(`|${code}`));
     if (!m || !b) throw new Error(`no button ${code}`);
     const message = { message_id: m.message_id, date: m.date, chat: privateChat(this.user), text: m.text, reply_markup: m.reply_markup } as Message;
-    expect((await postUpdate(`${base}/telegram`, callbackQuery(b.callback_data, { from: this.user, message }), SECRET)).status).toBe(200);
+    await this.post(callbackQuery(b.callback_data, { from: this.user, message }));
   }
   async say(text: string) {
-    expect((await postUpdate(`${base}/telegram`, textMessage(text, { from: this.user }), SECRET)).status).toBe(200);
+    await this.post(textMessage(text, { from: this.user }));
   }
   async start(token: string) {
-    expect((await postUpdate(`${base}/telegram`, startCommand(token, { from: this.user }), SECRET)).status).toBe(200);
+    await this.post(startCommand(token, { from: this.user }));
+  }
+  /** Posts an update and waits until the bot said what the turn saved (it answers first, says after). */
+  async post(update: Parameters<typeof postUpdate>[1]) {
+    expect((await postUpdate(`${base}/telegram`, update, SECRET)).status).toBe(200);
+    await core.outbox.idle();
   }
   /** From the intro to the review, "weet ik niet" on every item, then "Verstuur". */
   async answerAll() {

@@ -55,6 +55,7 @@ describe('runner: Redis unreachable', () => {
       seen: (k, id) => flakyStore.seen(k, id),
       claim: (k, id) => flakyStore.claim(k, id),
       delete: (k) => flakyStore.delete(k),
+      outbox: flakyStore.outbox,
       save: (...args) => {
         flaky.disconnect();
         return flakyStore.save(...args);

@@ -161,5 +161,54 @@ export function sessionStoreContract(name: string, setup: () => Promise<Contract
       // All ten loads go out before any save, so the compare-and-set path really was taken.
       expect(conflicts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     });
+
+    describe('the outbox: what saved turns say, until said', () => {
+      it('keeps entries in order with the saves that made them, and none from a save that lost', async () => {
+        const key = newKey();
+        expect(await store.save(key, { ids: ['a'] }, 0, 60, 'one')).toBe('ok');
+        expect(await store.save(key, { ids: ['b'] }, 0, 60, 'lost')).toBe('conflict');
+        expect(await store.save(key, { ids: ['a', 'b'] }, 1, 60, 'two')).toBe('ok');
+        expect(await store.save(key, { ids: ['a', 'b', 'c'] }, 2, 60)).toBe('ok');
+        expect(await subject.replicas[1].outbox.take(key, 'r1', 5_000)).toEqual(['one', 'two']);
+      });
+
+      it('one sender at a time: another is refused while the lease holds, and gets what is left once it lapses', async () => {
+        const key = newKey();
+        await store.save(key, { ids: [] }, 0, 60, 'one');
+        await store.save(key, { ids: [] }, 1, 60, 'two');
+        const [a, b] = subject.replicas;
+        expect(await a.outbox.take(key, 'a', 300)).toEqual(['one', 'two']);
+        expect(await b.outbox.take(key, 'b', 300)).toBeUndefined();
+        expect(await a.outbox.sent(key, 'a', 1, 300)).toBe(1);
+        await subject.elapse(400);
+        expect(await b.outbox.take(key, 'b', 5_000)).toEqual(['two']);
+        expect(await a.outbox.sent(key, 'a', 1, 300)).toBe(-1);
+        expect(await b.outbox.take(key, 'b', 5_000)).toEqual(['two']);
+        expect(await b.outbox.sent(key, 'b', 1, 5_000)).toBe(0);
+        // Empty: the lease is gone, anyone may look.
+        expect(await a.outbox.take(key, 'a', 5_000)).toEqual([]);
+      });
+
+      it('indexes conversations with entries; settling drops one found empty, unless a newer entry came', async () => {
+        const [key, busy] = [newKey(), newKey()];
+        await store.save(key, { ids: [] }, 0, 60, 'one');
+        await store.save(busy, { ids: [] }, 0, 60, 'one');
+        const listed = async () => (await store.outbox.pending(0, 10_000)).filter((p) => p.key === key || p.key === busy);
+        const found = await listed();
+        expect(found.map((p) => p.key).sort()).toEqual([key, busy].sort());
+        expect(await store.outbox.pending(3_600_000, 10_000)).not.toContainEqual(expect.objectContaining({ key }));
+        await subject.elapse(5);
+        await store.save(busy, { ids: [] }, 1, 60, 'two');
+        for (const p of found) await store.outbox.settle(p.key, p.since);
+        expect((await listed()).map((p) => p.key)).toEqual([busy]);
+      });
+
+      it('delete forgets the outbox with the conversation', async () => {
+        const key = newKey();
+        await store.save(key, { ids: [] }, 0, 60, 'one');
+        await store.delete(key);
+        expect(await store.outbox.take(key, 'a', 5_000)).toEqual([]);
+      });
+    });
   });
 }

@@ -2,7 +2,7 @@ import type { Core } from '../../app.js';
 import type { Checkins } from '../../checkins/port.js';
 import type { Input, Prompt } from '../../conversation/types.js';
 import type { Locale } from '../../survey/schema.js';
-import type { TurnResult } from '../../turns/runner.js';
+import type { Turn, TurnResult } from '../../turns/runner.js';
 
 /**
  * What every channel does with what a person sent, the same on every platform: a turn through the runner, and
@@ -20,12 +20,12 @@ export type TryAgain = (lng: Locale) => Promise<void>;
 
 export interface Inbound {
   /** One turn; undefined for a duplicate (acknowledge it, say nothing). */
-  turn(key: string, input: Input, updateId: string | undefined, tryAgain: TryAgain): Promise<TurnResult | undefined>;
+  turn(key: string, input: Input, updateId: string | undefined, tryAgain: TryAgain, outbox?: Turn['outbox']): Promise<TurnResult | undefined>;
   /**
    * Redeems an invite for this conversation and opens its check-in: the turn's result, or the kind refusal to say
    * (unknown, used elsewhere, expired…) in the conversation's language, else `lng`; nothing for a redelivered refusal.
    */
-  start(key: string, token: string, by: { pseudonym: string; updateId?: string; lng: Locale }, tryAgain: TryAgain): Promise<{ result?: TurnResult; refusal?: Prompt }>;
+  start(key: string, token: string, by: { pseudonym: string; updateId?: string; lng: Locale; outbox?: Turn['outbox'] }, tryAgain: TryAgain): Promise<{ result?: TurnResult; refusal?: Prompt }>;
   /** The conversation's language, else `hint` (the platform's), for what is said outside a turn. */
   lngOf(key: string, hint: Locale): Promise<Locale>;
 }
@@ -44,20 +44,20 @@ export function createInbound(core: Pick<Core, 'runner' | 'store' | 'texts'>, ch
     }
   }
 
-  async function turn(key: string, input: Input, updateId: string | undefined, tryAgain: TryAgain) {
+  async function turn(key: string, input: Input, updateId: string | undefined, tryAgain: TryAgain, outbox?: Turn['outbox']) {
     const hint = ('lng' in input && input.lng) || undefined;
-    const r = await guarded(runner.handle({ key, input, ...(updateId ? { updateId } : {}) }), key, hint ?? texts.fallback, tryAgain);
+    const r = await guarded(runner.handle({ key, input, ...(updateId ? { updateId } : {}), ...(outbox ? { outbox } : {}) }), key, hint ?? texts.fallback, tryAgain);
     return r.duplicate ? undefined : r;
   }
 
   return {
     turn,
     lngOf,
-    async start(key, token, { pseudonym, updateId, lng }, tryAgain) {
+    async start(key, token, { pseudonym, updateId, lng, outbox }, tryAgain) {
       const redeemed = checkins
         ? await guarded(checkins.redeem(token, { conversationKey: key, pseudonym, channel }), key, lng, tryAgain)
         : ({ ok: false, reason: 'unknown' } as const);
-      if (redeemed.ok) return { result: await turn(key, { kind: 'open', checkin: redeemed.info }, updateId, tryAgain) };
+      if (redeemed.ok) return { result: await turn(key, { kind: 'open', checkin: redeemed.info }, updateId, tryAgain, outbox) };
       if (updateId && !(await guarded(store.seen(key, updateId), key, lng, tryAgain))) return {};
       return { refusal: { kind: 'message', text: texts.t(await lngOf(key, lng))(`invite.${redeemed.reason}`) } };
     },

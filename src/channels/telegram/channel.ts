@@ -14,18 +14,19 @@ import { botApiFetch } from './fetch.js';
 import { createInbound, startToken } from '../kit/inbound.js';
 import { conversationSeconds } from '../kit/records.js';
 import { chatRecords } from './record.js';
-import { commandMenu } from './render.js';
+import { commandMenu, toast } from './render.js';
 import { ChatLanes, type Pace } from '../kit/lanes.js';
 import { DEFAULT_PACE, retryAfter } from './send.js';
-import { createSpeaker } from './speaker.js';
+import { createSpeaker, type Pressed, type Via } from './speaker.js';
 import { isWellFormedUpdate } from './update.js';
 
 /**
  * The Telegram channel on grammY: platform update → neutral input → runner → prompts as Telegram messages.
  * Webhook mode (`POST /telegram` on the one HTTP server, secret checked by grammY) when a public URL is
- * given, long polling otherwise. In webhook mode an update is acknowledged only after its turn was saved and
- * said; a turn that could not be saved answers 5xx, so Telegram delivers it again (the runner recognises
- * the update id if it got further than that). Chat ids stay here: the rest of the bot sees
+ * given, long polling otherwise. An update is acknowledged as soon as its turn was saved, what it says with it
+ * (the outbox): the outbox's sender says it afterwards at the chat's pace, so a quick tapper never waits for a
+ * send slot and a crash in between loses nothing. A turn that could not be saved answers 5xx, so Telegram
+ * delivers it again (the runner recognises the update id if it got further than that). Chat ids stay here: the rest of the bot sees
  * `tg:<pseudonym>`; the chat id is kept only in the per-conversation record (see record.ts).
  */
 
@@ -99,20 +100,40 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
     return (LOCALES as readonly string[]).includes(code ?? '') ? (code as Locale) : defaultLocale;
   };
 
+  /** The question message a button press came from, when Telegram still shows its text. */
+  const pressedOf = (ctx: Context): Pressed | undefined => {
+    const message = ctx.callbackQuery?.message;
+    return message && 'text' in message && message.text !== undefined ? { id: message.message_id, text: message.text } : undefined;
+  };
+  /** What the outbox keeps to say a turn of this update. */
+  const viaOf = (ctx: Context, chat: number): { via: Via } => {
+    const pressed = pressedOf(ctx);
+    return { via: { chat, ...(pressed ? { pressed } : {}) } };
+  };
+
   /** Runs a turn; when it cannot be saved, says "try again" if possible and fails the update (5xx). */
   async function turn(ctx: Context, chat: number, input: Input): Promise<void> {
     const key = keyOf(chat);
-    const result = await inbound.turn(key, input, String(ctx.update.update_id), (lng) => sayTryAgain(ctx, chat, lng));
+    const result = await inbound.turn(key, input, String(ctx.update.update_id), (lng) => sayTryAgain(ctx, chat, lng), viaOf(ctx, chat));
     if (result) return sayResult(ctx, chat, key, result);
+    core.outbox.kick(key); // a redelivery: what its first copy saved may still be waiting
     if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
   }
 
   async function sayResult(ctx: Context, chat: number, key: string, result: TurnResult): Promise<void> {
     const query = ctx.callbackQuery;
+    if (result.queued) {
+      core.outbox.kick(key);
+      // Saved: the press is answered now (a notice is its toast), its messages follow from the outbox.
+      const notice = result.prompts.find((p) => p.kind === 'notice');
+      if (query) await ctx.answerCallbackQuery(notice ? { text: toast(notice.text) } : {}).catch(() => undefined);
+      return;
+    }
     const ctxState = result.state?.context;
+    const pressed = pressedOf(ctx);
     await speaker.reply(key, chat, {
       prompts: result.prompts, events: result.events,
-      ...(query ? { query, answer: (text?: string) => ctx.answerCallbackQuery(text ? { text } : {}) } : {}),
+      ...(query ? { answer: (text?: string) => ctx.answerCallbackQuery(text ? { text } : {}), ...(pressed ? { pressed } : {}) } : {}),
       ...(ctxState ? { lng: ctxState.lng, checkinId: ctxState.checkin.id } : {}),
       final: !result.state || CLOSED_STATES.includes(result.state.value),
     }).catch((err: unknown) => log.warn({ key, err: errorSummary(err) }, 'telegram: saved turn could not be said'));
@@ -132,7 +153,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
       if (await core.store.load(key)) return turn(ctx, chat, { kind: 'text', text: ctx.message?.text ?? '/start' });
       return speaker.reply(key, chat, { prompts: [{ kind: 'message', text: texts.t(langOf(ctx))('intro.noCheckin') }] });
     }
-    const by = { pseudonym: core.pseudonymise('telegram', chat), updateId: String(ctx.update.update_id), lng: langOf(ctx) };
+    const by = { pseudonym: core.pseudonymise('telegram', chat), updateId: String(ctx.update.update_id), lng: langOf(ctx), outbox: viaOf(ctx, chat) };
     const { result, refusal } = await inbound.start(key, token, by, (lng) => sayTryAgain(ctx, chat, lng));
     if (result) return sayResult(ctx, chat, key, result);
     if (refusal) return speaker.reply(key, chat, { prompts: [refusal] });
@@ -199,7 +220,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
       }
     });
   }
-  core.outbound.set('tg', { send: (key, prompts, about) => speaker.push(key, prompts, about), keep: (key, seconds) => speaker.keep(key, seconds) });
+  core.outbound.set('tg', { send: (key, prompts, about) => speaker.push(key, prompts, about), keep: (key, seconds) => speaker.keep(key, seconds), say: (key, entry) => speaker.say(key, entry) });
 
   /** The menus are independent calls: all at once, one round trip to Telegram instead of one per language. */
   async function setCommands(): Promise<void> {

@@ -1,11 +1,11 @@
-import type { Api } from 'grammy';
-import type { CallbackQuery } from 'grammy/types';
+import { GrammyError, type Api } from 'grammy';
 import type { Logger } from 'pino';
 import type { Checkins } from '../../checkins/port.js';
 import type { EngineEvent, Prompt } from '../../conversation/types.js';
 import type { Texts } from '../../i18n.js';
 import { errorSummary } from '../../log.js';
 import type { Locale } from '../../survey/schema.js';
+import type { Outgoing } from '../../turns/outbox.js';
 import type { ChatRecord, ChatRecords } from './record.js';
 import { answeredText, toMessages, toast } from './render.js';
 import type { ChatLanes } from '../kit/lanes.js';
@@ -34,11 +34,23 @@ export interface SpeakerDeps {
   answerLast?: boolean;
 }
 
+/** The question message whose button was pressed: closing it needs its id and text. */
+export interface Pressed {
+  id: number;
+  text: string;
+}
+
+/** How a Telegram turn is said from the outbox: the chat (absent for a timer's turn) and the pressed message. */
+export interface Via {
+  chat?: number;
+  pressed?: Pressed;
+}
+
 export interface Said {
   prompts: Prompt[];
   events?: EngineEvent[];
-  /** The button press this turn answers, if any. */
-  query?: CallbackQuery;
+  /** The question message whose button this turn answers, if any. */
+  pressed?: Pressed;
   /**
    * Answers that button press (stops its spinner; `toast` shows as a notice). In webhook mode this rides on the
    * webhook's HTTP response (grammY's webhook reply), so it costs no API call; it is then called last.
@@ -54,6 +66,11 @@ export interface Said {
 export interface Speaker {
   /** A turn's output to a chat the respondent is writing from (clears a previous block). */
   reply(key: string, chat: number, said: Said): Promise<void>;
+  /**
+   * A saved turn's output from the outbox; a press's notice was its toast already. A failure to reach Telegram
+   * throws (the entry stays and is tried again); what Telegram refused is logged and given up.
+   */
+  say(key: string, entry: Outgoing): Promise<void>;
   /** Prompts to a chat the bot was not answering (reminders, follow-ups): only to a known, unblocked chat. */
   push(key: string, prompts: Prompt[], about?: { checkinId: string; lng: Locale }): Promise<'sent' | 'unreachable'>;
   /** Keeps the chat's record at least `seconds` from now (consent to follow-ups). */
@@ -103,11 +120,8 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
   }
 
   /** The answered question shows the chosen answer and loses its keyboard. */
-  async function closeAnswered(rec: ChatRecord, e: Extract<EngineEvent, { type: 'answer.recorded' }>, query?: CallbackQuery): Promise<void> {
-    const pressed = query?.message && 'text' in query.message && query.message.text !== undefined
-      ? { id: query.message.message_id, ask: e.ask, text: query.message.text, open: true }
-      : undefined;
-    const target = rec.last?.ask === e.ask ? rec.last : pressed;
+  async function closeAnswered(rec: ChatRecord, e: Outgoing['answered'][number], pressed?: Pressed): Promise<void> {
+    const target = rec.last?.ask === e.ask ? rec.last : pressed && { ...pressed, ask: e.ask, open: true };
     if (!target) return;
     if (e.label === null) {
       if (target === rec.last) await closeKeyboard(rec);
@@ -131,11 +145,30 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
     }
   }
 
+  /** Says prompts in the chat's lane: closes what they answer, sends the rest, then writes (or deletes) the record. */
+  function speak(key: string, chat: number, said: Omit<Said, 'answer' | 'events'> & { answered: Outgoing['answered']; deleted?: boolean; fromChat: boolean }): Promise<void> {
+    return withRecord(key, chat, async (rec) => {
+      if (said.fromChat) rec.blocked = false;
+      else if (rec.blocked) return;
+      if (said.lng) rec.lng = said.lng;
+      if (said.checkinId) rec.checkinId = said.checkinId;
+      // Closing the answered question and sending the next one touch different messages: both at once.
+      // Their synchronous parts run in this order, so the answered question is closed in `rec` before
+      // `send` looks at `rec.last`.
+      const closing = said.answered.map((a) => closeAnswered(rec, a, said.pressed));
+      await Promise.all([...closing, send(rec, said.prompts)]);
+      if (said.final) await closeKeyboard(rec);
+      if (said.deleted) return 'delete';
+    });
+  }
+
+  const answeredOf = (events: EngineEvent[] = []) => events.flatMap((e) => (e.type === 'answer.recorded' ? [{ ask: e.ask, label: e.label }] : []));
+
   return {
     async reply(key, chat, said) {
       let prompts = said.prompts;
       let answer: (() => Promise<unknown>) | undefined;
-      if (said.query && said.answer) {
+      if (said.answer) {
         // A notice (stale button…) becomes the press's toast instead of a message.
         const notice = prompts.find((p) => p.kind === 'notice');
         prompts = prompts.filter((p) => p !== notice);
@@ -146,20 +179,22 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
       }
       const answering = deps.answerLast ? undefined : answer?.();
       try {
-        await withRecord(key, chat, async (rec) => {
-          rec.blocked = false;
-          if (said.lng) rec.lng = said.lng;
-          if (said.checkinId) rec.checkinId = said.checkinId;
-          // Closing the answered question and sending the next one touch different messages: both at once.
-          // Their synchronous parts run in this order, so the answered question is closed in `rec` before
-          // `send` looks at `rec.last`.
-          const closing = (said.events ?? []).flatMap((e) => (e.type === 'answer.recorded' ? [closeAnswered(rec, e, said.query)] : []));
-          await Promise.all([...closing, send(rec, prompts)]);
-          if (said.final) await closeKeyboard(rec);
-          if (said.events?.some((e) => e.type === 'data.delete')) return 'delete';
-        });
+        const deleted = said.events?.some((e) => e.type === 'data.delete');
+        await speak(key, chat, { ...said, prompts, answered: answeredOf(said.events), fromChat: true, ...(deleted ? { deleted } : {}) });
       } finally {
         await (answering ?? answer?.());
+      }
+    },
+    async say(key, entry) {
+      const via = (entry.via ?? {}) as Via;
+      const chat = via.chat ?? (await records.get(key))?.chat;
+      if (chat === undefined) return void log.info({ key }, 'telegram: nothing known to say this to; dropped');
+      const prompts = via.pressed ? entry.prompts.filter((p) => p.kind !== 'notice') : entry.prompts;
+      try {
+        await speak(key, chat, { ...entry, prompts, fromChat: via.chat !== undefined, ...(via.pressed ? { pressed: via.pressed } : {}) });
+      } catch (err) {
+        if (!(err instanceof GrammyError) || err.error_code === 429) throw err;
+        log.warn({ key, err: errorSummary(err) }, 'telegram: Telegram refused a saved turn\'s message; given up');
       }
     },
     async push(key, prompts, about) {

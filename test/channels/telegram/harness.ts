@@ -32,7 +32,10 @@ export interface Harness {
   checkins: CheckinsService;
   url: string;
   dataDir: string;
-  /** POSTs an update as Telegram does, and like Telegram runs the method a 200 response names (webhook reply). */
+  /**
+   * POSTs an update as Telegram does, like Telegram runs the method a 200 response names (webhook reply), and
+   * resolves once the bot said what the turn saved.
+   */
   post(update: Update | string, secret?: string): Promise<{ status: number; body: string }>;
   user(id: number, language_code?: string): TgUser;
   invite(flow: string, over?: { ageBand?: 'young' | 'teen'; locale?: 'nl' | 'fr' | 'en' }): Promise<{ id: string; token: string }>;
@@ -62,6 +65,8 @@ export async function startHarness(opts: { db: number; pace?: Pace }): Promise<H
     async post(update, secret = SECRET) {
       const res = await postUpdate(url, update, secret);
       if (res.status === 200) api.webhookReply(res.body);
+      // The bot answers once the turn is saved and says it after (the outbox): what the chat shows, once said.
+      await core.outbox.idle();
       return res;
     },
     user: (id, language_code = 'nl') => new TgUser(h, { id, is_bot: false, first_name: 'Sam', language_code }),
