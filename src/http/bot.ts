@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -17,6 +18,9 @@ import { createServer } from './server.js';
  * The bot as `npm start` serves it: core, check-ins, metrics and every configured channel on the one HTTP server.
  * Split from main.ts so tests compose exactly what production runs (with their own logger) and stop it the same way.
  */
+/** How long a shutdown waits for the outbox's sending in progress (a platform down must not hold it). */
+const OUTBOX_GRACE_MS = 10_000;
+
 export interface Bot {
   core: Core;
   app: FastifyInstance;
@@ -98,6 +102,9 @@ export async function createBot(config: Config, log: Logger, opts: BotOptions = 
     async shutdown() {
       log.info('shutting down: refusing new requests, finishing those in flight');
       await app.drain();
+      // What answered turns still have to say goes out before the channels stop; what cannot within the bound
+      // stays in the outboxes for the next process (their leases lapse).
+      await Promise.race([core.outbox.idle(), sleep(OUTBOX_GRACE_MS, undefined, { ref: false })]);
       await app.close();
       await ops.close();
       for (const channel of channels.values()) await channel.stop();

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buttonsOf } from '../channels/telegram/harness.js';
 import { startFakeBotApi, type FakeBotApi } from '../support/fake-bot-api.js';
 import { freshRedis, redisUrl } from '../support/redis.js';
 import { postUpdate, textMessage } from '../support/telegram-updates.js';
@@ -90,7 +91,7 @@ describe('the built server (node dist/main.js)', () => {
     expect(await metric(ops, 'feedbackbot_turns_total{channel="tg",input="button",outcome="ok"}')).toBe(8);
     expect(await metric(ops, 'feedbackbot_answers_total{flow="parent-full",item="p_heard"}')).toBe(1);
 
-    // The bot's answer to the 9th tap is held at the Bot API: the turn is saved, the webhook still open.
+    // What the 9th tap says is held at the Bot API: the turn is saved and answered, its sending still in progress.
     gate.close(['editMessageText', 'sendMessage']);
     const inFlight = person.answer();
     await gate.holding();
@@ -124,4 +125,49 @@ describe('the built server (node dist/main.js)', () => {
     expect(new Set(items).size).toBe(items.length);
     expect(doc.answers.filter((a) => a.status === 'answered').length).toBeGreaterThanOrEqual(15);
   });
+
+  it('SIGKILL between the save and the send: a new process says what the turn saved, once, in order', async () => {
+    const killed = start();
+    const url = `${await killed.base}/telegram`;
+    const urls = [url];
+    const person = new TgPerson(api, urls, { id: 5_100_003, is_bot: false, first_name: 'Cas', language_code: 'nl' });
+    const { id: checkinId, token } = await createCheckin(await killed.base, parentFull);
+    expect((await person.start(token)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect(await person.answer()).toBe(200);
+    const asked = person.keyboardMessage()!;
+
+    // The webhook is answered once the turn is saved; the bot dies while saying it, before Telegram got anything.
+    gate.close(['editMessageText', 'sendMessage']);
+    const code = person.choice()!;
+    expect((await postUpdate(url, person.tap(code), WEBHOOK_SECRET)).status).toBe(200);
+    await gate.holding();
+    killed.child.kill('SIGKILL');
+    await killed.exit;
+    gate.open();
+    expect(person.messages().at(-1)!.message_id).toBe(asked.message_id); // nothing was said
+    expect(buttonsOf(person.keyboardMessage())).not.toEqual([]);
+
+    // A new process finds the outbox once the dead sender's lease lapsed, and says it: the answer shown on the
+    // question, the next question once.
+    const next = start();
+    urls[0] = `${await next.base}/telegram`;
+    await person.next(asked.message_id, 30_000);
+    const after = person.messages().filter((m) => m.message_id > asked.message_id);
+    expect(after).toHaveLength(1);
+    expect(after[0]!.text).not.toBe(asked.text);
+    expect(person.messages().find((m) => m.message_id === asked.message_id)!.text).toMatch(/Je antwoord: \S/);
+    // Nothing twice: a second look finds nothing more to say.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(person.messages().filter((m) => m.message_id > asked.message_id)).toHaveLength(1);
+
+    await person.playToEnd();
+    expect(person.finished()).toBe(true);
+    await receiver.until((a) => a.some((x) => x.body.checkinId === checkinId && x.body.type === 'response.completed'));
+    next.child.kill('SIGTERM');
+    expect(await next.exit).toBe(0);
+    const copies = receiver.delivered().filter((a) => a.body.checkinId === checkinId && a.body.type === 'response.completed');
+    expect(copies).toHaveLength(1);
+    const items = (copies[0]!.body as { answers: Array<{ item: string }> }).answers.map((a) => a.item);
+    expect(new Set(items).size).toBe(items.length);
+  }, 90_000);
 });

@@ -122,7 +122,7 @@ describe('log canary', () => {
     expect(person.messages().at(-1)?.text).toMatch(/gewist/i);
     expect(JSON.stringify(receiver.attempts.map((a) => a.body))).toContain(CANARY);
     expect(receiver.attempts.some((a) => a.body.type === 'safety.signal')).toBe(true);
-  });
+  }, 60_000);
 
   it('Teams: display name, ids and text; the safety net and /wis', async () => {
     const { token } = await invite('parent-checkin', 'parent');

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { User } from 'grammy/types';
 import { buttonsOf, TgUser, type Harness } from '../channels/telegram/harness.js';
@@ -87,9 +88,24 @@ export class TgPerson extends TgUser {
 
   constructor(api: FakeBotApi, urls: string[], user: User, opts: { freeText?: string; lowest?: boolean } = {}) {
     let turn = 0;
-    const post = (update: Parameters<Harness['post']>[0]) => postUpdate(urls[turn++ % urls.length]!, update, WEBHOOK_SECRET);
+    const post = async (update: Parameters<Harness['post']>[0]) => {
+      const before = this.messages().at(-1)?.message_id ?? 0;
+      const res = await postUpdate(urls[turn++ % urls.length]!, update, WEBHOOK_SECRET);
+      if (res.status === 200) await this.next(before);
+      return res;
+    };
     super({ api, post } as unknown as Harness, user);
     this.opts = opts;
+  }
+
+  /**
+   * The bot answers the webhook once the turn is saved and says it after, at the chat's pace (its outbox): wait,
+   * as a person does, for what comes next — a question newer than message `after`, or the thanks — at most
+   * `timeoutMs` (a turn that says nothing new leaves the caller to check what the chat shows).
+   */
+  async next(after: number, timeoutMs = 5_000): Promise<void> {
+    const moved = () => (this.keyboardMessage()?.message_id ?? 0) > after || (this.finished() && this.messages().at(-1)!.message_id > after);
+    for (const end = Date.now() + timeoutMs; !moved() && Date.now() < end; ) await sleep(10);
   }
 
   /** What answering the current question means: a button code, or undefined (type text). */
@@ -132,18 +148,22 @@ export interface Gate {
 }
 
 /**
- * A pass-through in front of the fake Bot API that can hold calls: with the bot's answer held, its turn stays in
- * flight for as long as the test needs (a SIGTERM arriving mid-turn, deterministically).
+ * A pass-through in front of the fake Bot API that can hold calls: with the bot's sending held, it stays in flight
+ * for as long as the test needs (a SIGTERM or SIGKILL arriving mid-send, deterministically). A held call whose
+ * caller died meanwhile is dropped, never passed on: Telegram never got it.
  */
 export async function startGate(target: string): Promise<Gate> {
   let closed: string[] = [];
   const waiting: Array<() => void> = [];
   const server = createServer((req, res) => {
     let raw = '';
+    let gone = false;
+    res.on('close', () => (gone = !res.writableEnded));
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', async () => {
       const method = req.url!.slice(req.url!.lastIndexOf('/') + 1);
       if (closed.includes(method)) await new Promise<void>((resolve) => waiting.push(resolve));
+      if (gone) return;
       const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'application/json' }, body: raw || undefined });
       res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
     });

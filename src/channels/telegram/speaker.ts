@@ -194,7 +194,7 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
         await speak(key, chat, { ...entry, prompts, fromChat: via.chat !== undefined, ...(via.pressed ? { pressed: via.pressed } : {}) });
       } catch (err) {
         if (!(err instanceof GrammyError) || err.error_code === 429) throw err;
-        log.warn({ key, err: errorSummary(err) }, 'telegram: Telegram refused a saved turn\'s message; given up');
+        log.warn({ key, err: errorSummary(err) }, 'telegram: saved turn could not be said');
       }
     },
     async push(key, prompts, about) {
