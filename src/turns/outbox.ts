@@ -27,6 +27,10 @@ export interface Outgoing {
   via?: unknown;
 }
 
+/** What a turn's events recorded, per question asked. */
+export const answeredOf = (events: EngineEvent[] = []): Outgoing['answered'] =>
+  events.flatMap((e) => (e.type === 'answer.recorded' ? [{ ask: e.ask, label: e.label }] : []));
+
 export interface OutboxSenderOptions {
   outbox: Outbox;
   /**

@@ -10,7 +10,7 @@ import { LOCALES, type LoadedFlow, type Locale } from '../survey/schema.js';
 import type { Delivery } from '../delivery/port.js';
 import type { ConversationTimers } from '../sessions/timers.js';
 import { apply, effectTable } from './effects.js';
-import type { Outgoing } from './outbox.js';
+import { answeredOf, type Outgoing } from './outbox.js';
 
 /**
  * The turn service: claim the update id and load (one round trip on Redis) → the engine's pure `step` → the
@@ -148,7 +148,7 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   /** What a saved turn says, for the outbox; nothing when it says nothing and changes no message. */
   function outgoingOf(result: StepResult, added: Prompt[], lng: Locale, via: unknown): Outgoing | undefined {
-    const answered = result.events.flatMap((e) => (e.type === 'answer.recorded' ? [{ ask: e.ask, label: e.label }] : []));
+    const answered = answeredOf(result.events);
     const final = !!result.state && CLOSED_STATES.includes(result.state.value);
     const prompts = [...result.prompts, ...added];
     if (!prompts.length && !answered.length && !final) return undefined;

@@ -5,7 +5,7 @@ import type { EngineEvent, Prompt } from '../../conversation/types.js';
 import type { Texts } from '../../i18n.js';
 import { errorSummary } from '../../log.js';
 import type { Locale } from '../../survey/schema.js';
-import type { Outgoing } from '../../turns/outbox.js';
+import { answeredOf, type Outgoing } from '../../turns/outbox.js';
 import type { ChatRecord, ChatRecords } from './record.js';
 import { answeredText, toMessages, toast } from './render.js';
 import type { ChatLanes } from '../kit/lanes.js';
@@ -161,8 +161,6 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
       if (said.deleted) return 'delete';
     });
   }
-
-  const answeredOf = (events: EngineEvent[] = []) => events.flatMap((e) => (e.type === 'answer.recorded' ? [{ ask: e.ask, label: e.label }] : []));
 
   return {
     async reply(key, chat, said) {

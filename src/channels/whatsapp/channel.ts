@@ -8,6 +8,7 @@ import type { Input } from '../../conversation/types.js';
 import { errorSummary } from '../../log.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';
 import type { TurnResult } from '../../turns/runner.js';
+import { answeredOf } from '../../turns/outbox.js';
 import { createInbound, startToken } from '../kit/inbound.js';
 import { ChatLanes, type Pace } from '../kit/lanes.js';
 import { createGraphClient, type GraphOptions } from './graph.js';
@@ -57,7 +58,7 @@ export interface WhatsAppChannelOptions {
 }
 
 export interface WhatsAppChannel {
-  /** Resolves once everything handed to the lanes so far was said (tests; shutdown). */
+  /** Resolves once everything handed to the lanes or the outbox so far was said (tests; shutdown). */
   settled(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -101,19 +102,23 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions): WhatsAppCha
     }
   }
 
+  /** Saved with the turn (the outbox): said after the acknowledgement, by whichever process gets to it. */
   function sayResult(key: string, heard: Heard, result: TurnResult | undefined): void {
-    const ctx = result?.state?.context;
-    if (result) later(speaker.reply(key, heard, { prompts: result.prompts, events: result.events, ...(ctx ? { lng: ctx.lng, checkinId: ctx.checkin.id } : {}) }), 'saved turn could not be said');
+    if (!result || result.queued) return core.outbox.kick(key); // a redelivery: what its first copy saved may wait
+    const ctx = result.state?.context;
+    const deleted = result.events.some((e) => e.type === 'data.delete');
+    const said = { prompts: result.prompts, answered: answeredOf(result.events), ...(deleted ? { deleted } : {}), ...(ctx ? { lng: ctx.lng, checkinId: ctx.checkin.id } : {}) };
+    later(speaker.reply(key, heard, said), 'saved turn could not be said');
   }
 
   async function turn(key: string, heard: Heard, input: Input, updateId: string): Promise<void> {
-    sayResult(key, heard, await inbound.turn(key, input, updateId, tryAgain(key, heard)));
+    sayResult(key, heard, await inbound.turn(key, input, updateId, tryAgain(key, heard), { via: heard }));
   }
 
   /** `start <token>`: redeem the invite and open its check-in; a refusal is said once, however often it arrives. */
   async function start(key: string, heard: Heard, token: string, updateId: string): Promise<void> {
-    const { result, refusal } = await inbound.start(key, token, { pseudonym: pseudonymOf(heard.to), updateId, lng: defaultLocale }, tryAgain(key, heard));
-    sayResult(key, heard, result);
+    const { result, refusal } = await inbound.start(key, token, { pseudonym: pseudonymOf(heard.to), updateId, lng: defaultLocale, outbox: { via: heard } }, tryAgain(key, heard));
+    if (result || !refusal) sayResult(key, heard, result);
     if (refusal) later(speaker.reply(key, heard, { prompts: [refusal] }), 'invite refusal could not be said');
   }
 
@@ -181,12 +186,21 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions): WhatsAppCha
   core.outbound.set('wa', {
     send: (key, prompts, about) => speaker.push(key, prompts, about),
     keep: (key, seconds) => speaker.keep(key, seconds),
+    // A turn of the person's answers them; a timer's turn writes first (the window, templates).
+    say: async (key, entry) => {
+      const about = entry.checkinId ? { checkinId: entry.checkinId, lng: entry.lng } : undefined;
+      if (!entry.via) return void (await speaker.push(key, entry.prompts, about));
+      await speaker.reply(key, entry.via as Heard, { prompts: entry.prompts, answered: entry.answered, lng: entry.lng, ...(entry.checkinId ? { checkinId: entry.checkinId } : {}) });
+    },
     // Follow-ups come weeks later, long after the window: only a check-in template can carry them.
     writesFirst: LOCALES.some((lng) => templateFor(config.WHATSAPP_TEMPLATES, 'checkin', lng)),
   });
 
   async function settled(): Promise<void> {
-    while (pending.size) await Promise.all([...pending]);
+    do {
+      await Promise.all([...pending]);
+      await core.outbox.idle();
+    } while (pending.size);
   }
 
   return {

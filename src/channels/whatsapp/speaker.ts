@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Checkins } from '../../checkins/port.js';
-import type { EngineEvent, Prompt } from '../../conversation/types.js';
+import type { Prompt } from '../../conversation/types.js';
 import type { Texts } from '../../i18n.js';
 import type { Locale } from '../../survey/schema.js';
+import type { Outgoing as Saved } from '../../turns/outbox.js';
 import type { ChatLanes } from '../kit/lanes.js';
 import { errorCode, isOutsideWindow, isTemplateRefused, isUndeliverable, type GraphClient } from './graph.js';
 import type { WaRecord, WaRecords } from './records.js';
@@ -48,7 +49,10 @@ export interface Heard {
 
 export interface Said {
   prompts: Prompt[];
-  events?: EngineEvent[];
+  /** What the turn recorded: the chosen answer is echoed. */
+  answered?: Saved['answered'];
+  /** `/wis` removed the conversation: the record goes too. */
+  deleted?: boolean;
   lng?: Locale;
   checkinId?: string;
 }
@@ -140,8 +144,8 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
     return 'sent';
   }
 
-  const echoOf = (lng: Locale, events: EngineEvent[] = []) => {
-    const answer = events.find((e): e is Extract<EngineEvent, { type: 'answer.recorded' }> => e.type === 'answer.recorded' && e.label !== null);
+  const echoOf = (lng: Locale, answered: Saved['answered'] = []) => {
+    const answer = answered.find((a) => a.label !== null);
     return answer ? texts.t(lng)('answer.chosen', { label: answer.label }) : undefined;
   };
 
@@ -156,9 +160,9 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
         delete rec.held;
         try {
           await graph.markRead(heard.id).catch((err: unknown) => log.warn({ key, code: errorCode(err) }, 'whatsapp: could not mark a message read'));
-          await deliver(key, rec, [...held, ...withEcho(said.prompts, echoOf(lngOf(rec), said.events))]);
+          await deliver(key, rec, [...held, ...withEcho(said.prompts, echoOf(lngOf(rec), said.answered))]);
         } finally {
-          if (said.events?.some((e) => e.type === 'data.delete')) await records.delete(key);
+          if (said.deleted) await records.delete(key);
           else await records.put(key, rec);
         }
       });
