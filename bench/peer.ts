@@ -106,11 +106,12 @@ try {
         turnsPerS: round(r.presses / r.seconds), itemsPerS: round(r.answered / r.seconds),
         cpuMsPerTurn: Math.round((cpu / r.presses) * 100) / 100, cpuMsPerItem: Math.round((cpu / r.answered) * 100) / 100,
         p50: round(percentile(r.latencies, 50)), p99: round(percentile(r.latencies, 99)),
+        shownP50: round(percentile(r.shown, 50)), shownP99: round(percentile(r.shown, 99)),
         item1P50: p50(r.byItem[0]), lastItemP50: p50(r.byItem[s.items - 1]),
       };
       results.set(`${s.name}/${run.name}`, figures);
       console.log(JSON.stringify({
-        figure: 'peer_run', bot: s.name, run: run.name, ...run.opts, presses: r.presses, answered: r.answered, lostTurns: r.lost, lateTurns: r.late, pressedAgain: r.repeats, seconds: round(r.seconds),
+        figure: 'peer_run', bot: s.name, run: run.name, ...run.opts, presses: r.presses, answered: r.answered, lostTurns: r.lost, pressedAgain: r.repeats, seconds: round(r.seconds),
         ...figures, lastItem: s.items, load: [load, load1()],
       }));
     }

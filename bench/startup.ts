@@ -39,16 +39,15 @@ async function measure(label: string, env: Record<string, string>, load: boolean
     const sampler = setInterval(() => samples.push(bot.rssMb()), 250);
     const invites = inviter(DB);
     let lost = 0;
-    let late = 0;
     try {
-      ({ lost, late } = await runChats({ api, urls: [bot.url], inviter: invites, chats: CHATS, flow: FLOW, timeoutMs: TIMEOUT_MS, explain: bot.problems }));
+      ({ lost } = await runChats({ api, urls: [bot.url], inviter: invites, chats: CHATS, flow: FLOW, timeoutMs: TIMEOUT_MS, explain: bot.problems }));
     } finally {
       clearInterval(sampler);
       await invites.close();
     }
     await sleep(2000);
     const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-    console.log(JSON.stringify({ figure: 'rss_mb', channels: label, idle: round(idle), loadChats: CHATS, loadMean: round(mean), loadPeak: round(Math.max(...samples)), idleAfter: round(bot.rssMb()), lostTurns: lost, lateTurns: late }));
+    console.log(JSON.stringify({ figure: 'rss_mb', channels: label, idle: round(idle), loadChats: CHATS, loadMean: round(mean), loadPeak: round(Math.max(...samples)), idleAfter: round(bot.rssMb()), lostTurns: lost }));
   } finally {
     await bot.stop();
     await api.close();

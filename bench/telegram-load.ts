@@ -172,8 +172,11 @@ function postUpdate(url: string, body: string): Promise<{ status: number; body: 
   });
 }
 
-/** How long a respondent waits for what a press causes once the webhook has answered, before calling it lost. */
-const LATE_MS = 3_000;
+/**
+ * How long a respondent waits for what a press causes once the webhook has answered, before calling it lost: a bot
+ * may answer first and say after (feedbackbot's outbox), at one message per second per chat.
+ */
+const LOST_MS = 10_000;
 
 /** What a hurried respondent presses next: start, the highest answer (no safety net), "rather not", send. */
 function nextTap(u: TgUser): string | undefined {
@@ -208,16 +211,16 @@ export interface LoadOptions {
 }
 
 export interface LoadResult {
-  /** Webhook round trips of the button presses (ms), sorted. */
+  /** Webhook round trips of the button presses (ms), sorted: how long Telegram waits for the bot. */
   latencies: number[];
-  /** Round trips of the n-th answered item (index n - 1) over all chats, in the order they came. */
+  /** From a press to the next question (or the thanks) on screen (ms), sorted: how long the respondent waits. */
+  shown: number[];
+  /** `shown` of the n-th answered item (index n - 1) over all chats, in the order they came. */
   byItem: number[][];
   answered: number;
   presses: number;
   /** Turns the bot answered 200 but never said (the chat got stuck until the respondent tapped /start). */
   lost: number;
-  /** Turns whose messages came only after the webhook had answered (the respondent waited for them). */
-  late: number;
   /** Presses on a message the respondent had pressed before (its keyboard came back or stayed): the first few are told on stderr. */
   repeats: number;
   seconds: number;
@@ -240,8 +243,10 @@ function screen(u: TgUser): string {
 
 /**
  * Respondents opening an invite to `flow` and pressing through it, closed loop (`concurrency` at once) or open
- * loop (`startEveryMs`). Like Telegram, a 200 response that names a method is run by the fake (webhook reply),
- * and a press's round trip ends with that response: by then the bot has said everything the press causes.
+ * loop (`startEveryMs`). Like Telegram, a 200 response that names a method is run by the fake (webhook reply).
+ * Two times per press: the webhook's round trip (`latencies`: how long Telegram waits) and the time until the next
+ * question or the thanks is on screen (`shown`: how long the person waits), which is later when a bot answers
+ * first and says after; the respondent presses only once it is there.
  * A chat is finished when no button is left and its newest message is the thanks. The run either finishes or
  * fails saying, per chat, what it waited for, how long, and what the chat showed. A turn whose messages never
  * came is counted in `lost` (see `next` below), so a bot that sometimes loses what it says still gets measured.
@@ -256,12 +261,12 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
     return res;
   };
   const latencies: number[] = [];
+  const shown: number[] = [];
   const byItem: number[][] = [];
   const progress: Progress[] = [];
   const users: TgUser[] = [];
   let answered = 0;
   let lost = 0;
-  let late = 0;
   let repeats = 0;
   let aborted = false;
   const finished = (u: TgUser) => !!u.messages().at(-1)?.text.includes(thanks);
@@ -294,27 +299,19 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
         return m ? pressed.has(m.message_id) : !finished(u);
       };
       /**
-       * What to press next. When the press's messages are not there yet although the webhook answered (said
-       * late, after the 200), the respondent waits for them up to LATE_MS, as a person would; that is counted
-       * and told on stderr. A chat still showing nothing new lost the turn's messages (saved, never said): the
-       * respondent taps /start, which asks the open question again, and the loss is counted and told with the
-       * bot's complaints. A keyboard pressed before that is still the newest then is pressed again (`repeats`).
+       * What to press next. A chat still showing nothing new LOST_MS after the webhook answered lost the turn's
+       * messages (saved, never said): the respondent taps /start, which asks the open question again, and the loss
+       * is counted and told with the bot's complaints. A keyboard pressed before that is still the newest then is
+       * pressed again (`repeats`).
        */
       const next = async (): Promise<string | undefined> => {
         if (!waiting()) return nextTap(u);
-        step(p, `waiting for what press ${p.presses} causes: the webhook answered, the chat shows nothing new`);
-        const shown = screen(u);
-        while (waiting() && performance.now() - p.since < LATE_MS) await sleep(20);
-        if (!waiting()) {
-          late++;
-          console.error(JSON.stringify({ lateTurn: `chat ${i}, press ${p.presses}`, afterMs: Math.round(performance.now() - p.since), shown }));
-          return nextTap(u);
-        }
+        const screenBefore = screen(u);
         if (nextTap(u)) return nextTap(u);
         step(p, `waiting for the answer to a bare /start: nothing to press after press ${p.presses}`);
         await u.start();
         lost++;
-        console.error(JSON.stringify({ lostTurn: `chat ${i} after press ${p.presses}`, shown, botSays: opts.explain?.() ?? [] }));
+        console.error(JSON.stringify({ lostTurn: `chat ${i} after press ${p.presses}`, shown: screenBefore, botSays: opts.explain?.() ?? [] }));
         return nextTap(u);
       };
       for (let code = await next(); code && !aborted; code = await next()) {
@@ -334,11 +331,14 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
         await u.press(code);
         const ms = performance.now() - started;
         p.presses++;
-        step(p, `looking at the chat since the webhook answered press ${p.presses} ("${code}") after ${Math.round(ms)} ms`);
+        step(p, `waiting for what press ${p.presses} ("${code}") causes; the webhook answered after ${Math.round(ms)} ms`);
+        await api.until(() => !waiting(), LOST_MS);
+        const seen = performance.now() - started;
         latencies.push(ms);
+        shown.push(seen);
         if (code.startsWith('a:')) {
           answered++;
-          (byItem[items] ??= []).push(ms);
+          (byItem[items] ??= []).push(seen);
           items++;
         }
       }
@@ -383,7 +383,7 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
   } finally {
     clearTimeout(timer);
   }
-  return { latencies: latencies.sort((a, b) => a - b), byItem, answered, presses: latencies.length, lost, late, repeats, seconds: (performance.now() - t0) / 1000 };
+  return { latencies: latencies.sort((a, b) => a - b), shown: shown.sort((a, b) => a - b), byItem, answered, presses: latencies.length, lost, repeats, seconds: (performance.now() - t0) / 1000 };
 }
 
 export { startFakeBotApi, type FakeBotApi };

@@ -34,14 +34,15 @@ async function run(bots: number, pace: { intervalMs: number; burst: number }, db
     await api.waitForCalls('setWebhook', bots, 30_000);
     const cpu0 = started.map((b) => b.cpuMs());
     const own0 = process.cpuUsage();
-    const { latencies, answered, seconds, lost, late } = await runChats({
+    const { latencies, shown, answered, seconds, lost } = await runChats({
       api, urls: started.map((b) => b.url), inviter: invites, chats: CHATS, flow: FLOW, timeoutMs: TIMEOUT_MS,
       explain: () => started.flatMap((b) => b.problems()),
     });
     const label = pace.intervalMs > 0 ? `${pace.intervalMs}ms/burst ${pace.burst}` : 'off';
     const common = { bots, pace: label, chats: CHATS, redis: typeof db === 'number' ? 'server' : 'cluster' };
     console.log(JSON.stringify({ figure: 'telegram_webhook_roundtrip_ms', ...common, updates: latencies.length, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)) }));
-    console.log(JSON.stringify({ figure: 'telegram_answered_items_per_second', ...common, answered, seconds: round(seconds), value: round(answered / seconds), lostTurns: lost, lateTurns: late }));
+    console.log(JSON.stringify({ figure: 'telegram_press_to_next_question_ms', ...common, updates: shown.length, p50: round(percentile(shown, 50)), p99: round(percentile(shown, 99)) }));
+    console.log(JSON.stringify({ figure: 'telegram_answered_items_per_second', ...common, answered, seconds: round(seconds), value: round(answered / seconds), lostTurns: lost }));
     // CPU per update: of the bot processes, and of this one (the fake Bot API and the respondents).
     const updates = latencies.length + CHATS;
     const perUpdate = (ms: number) => Math.round((ms / updates) * 100) / 100;

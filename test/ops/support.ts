@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { User } from 'grammy/types';
 import { buttonsOf, TgUser, type Harness } from '../channels/telegram/harness.js';
@@ -105,7 +104,7 @@ export class TgPerson extends TgUser {
    */
   async next(after: number, timeoutMs = 5_000): Promise<void> {
     const moved = () => (this.keyboardMessage()?.message_id ?? 0) > after || (this.finished() && this.messages().at(-1)!.message_id > after);
-    for (const end = Date.now() + timeoutMs; !moved() && Date.now() < end; ) await sleep(10);
+    await this.h.api.until(moved, timeoutMs);
   }
 
   /** What answering the current question means: a button code, or undefined (type text). */

@@ -67,6 +67,8 @@ export interface FakeBotApi {
   webhookReply(body: string): void;
   /** Resolves with the calls of `method` (failed ones included) once there are at least `n`. */
   waitForCalls(method: string, n: number, timeoutMs?: number): Promise<RecordedCall[]>;
+  /** Resolves true once `check()` holds (looked at now and after every call), false after `timeoutMs`. */
+  until(check: () => boolean, timeoutMs: number): Promise<boolean>;
   /** Forgets calls, messages, faults, blocks and the webhook. */
   clear(): void;
   close(): Promise<void>;
@@ -204,6 +206,7 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
     unblockChat: (chatId) => blocked.delete(String(chatId)),
     waitForCalls: (method, n, timeoutMs = 5_000) =>
       waitUntil(waiters, () => callsOf(method), n, timeoutMs, `${method} calls`),
+    until: (check, timeoutMs) => waitUntil(waiters, () => (check() ? [true] : []), 1, timeoutMs, 'a condition').then(() => true, () => false),
     clear() {
       calls.length = 0;
       faults.length = 0;
