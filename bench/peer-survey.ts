@@ -49,10 +49,14 @@ export async function serve<C extends Context>(bot: Bot<C>, close: () => Promise
   });
   server.keepAliveTimeout = 72_000;
   await new Promise<void>((resolve) => server.listen(Number(env('PORT')), env('HOST'), resolve));
+  // Readiness where the driver looks for the project's bot: its operations port.
+  const ops = createServer((req, res) => res.writeHead(req.url === '/readyz' ? 200 : 404).end());
+  await new Promise<void>((resolve) => ops.listen(Number(env('OPS_PORT')), env('HOST'), resolve));
   await bot.api.setWebhook(`${env('PUBLIC_URL')}/telegram`, { secret_token: env('TELEGRAM_WEBHOOK_SECRET') });
   await new Promise((resolve) => process.once('SIGTERM', resolve));
   server.closeAllConnections();
   server.close();
+  ops.close();
   await close();
   process.exit(0);
 }

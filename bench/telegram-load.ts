@@ -289,8 +289,6 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
     users[i] = u;
     try {
       const token = await opts.inviter.invite(opts.flow);
-      step(p, 'waiting for the answer to /start');
-      await u.start(token);
       let items = 0;
       const pressed = new Set<number>();
       /** Nothing new to press: the newest keyboard was pressed before, or there is none and no thanks either. */
@@ -298,6 +296,13 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
         const m = u.keyboardMessage();
         return m ? pressed.has(m.message_id) : !finished(u);
       };
+      /** `/start`, then what it causes on screen (a bot may say it after answering). */
+      const start = async (with_?: string) => {
+        await u.start(with_);
+        await api.until(() => !waiting(), LOST_MS, u.user.id);
+      };
+      step(p, 'waiting for the answer to /start');
+      await start(token);
       /**
        * What to press next. A chat still showing nothing new LOST_MS after the webhook answered lost the turn's
        * messages (saved, never said): the respondent taps /start, which asks the open question again, and the loss
@@ -309,7 +314,7 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
         const screenBefore = screen(u);
         if (nextTap(u)) return nextTap(u);
         step(p, `waiting for the answer to a bare /start: nothing to press after press ${p.presses}`);
-        await u.start();
+        await start();
         lost++;
         console.error(JSON.stringify({ lostTurn: `chat ${i} after press ${p.presses}`, shown: screenBefore, botSays: opts.explain?.() ?? [] }));
         return nextTap(u);
@@ -332,7 +337,7 @@ export async function runChats(opts: LoadOptions): Promise<LoadResult> {
         const ms = performance.now() - started;
         p.presses++;
         step(p, `waiting for what press ${p.presses} ("${code}") causes; the webhook answered after ${Math.round(ms)} ms`);
-        await api.until(() => !waiting(), LOST_MS);
+        await api.until(() => !waiting(), LOST_MS, u.user.id);
         const seen = performance.now() - started;
         latencies.push(ms);
         shown.push(seen);

@@ -56,6 +56,9 @@ export interface OutboxSender {
 }
 
 const LEASE_MS = 10_000;
+/** A say that failed (a network error, a flood wait beyond its retries) is tried again this soon, doubling. */
+const RETRY_MS = 1_000;
+const RETRIES = 3;
 const SWEEP_MS = 2_000;
 /** Outboxes looked at per sweep. */
 const SWEEP_BATCH = 100;
@@ -65,6 +68,8 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
   const owner = randomUUID();
   /** Conversations being said by this process; `again`: kicked meanwhile. */
   const active = new Map<string, { again: boolean; done: Promise<'empty' | 'busy' | 'failed'> }>();
+  /** Failed says in a row, per conversation (reset once its outbox is found empty). */
+  const retries = new Map<string, number>();
   let sweeping: Promise<void> | undefined;
   let closed = false;
 
@@ -75,15 +80,21 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
       for (;;) {
         const entries = await outbox.take(key, owner, leaseMs);
         if (!entries) return 'busy';
-        if (entries.length === 0) return 'empty';
+        if (entries.length === 0) {
+          retries.delete(key);
+          return 'empty';
+        }
         for (const raw of entries) {
           await say(key, JSON.parse(raw) as Outgoing);
           if ((await outbox.sent(key, owner, 1, leaseMs)) < 0) return 'busy'; // the lease lapsed: another sender took over
         }
       }
     } catch (err) {
-      // Left in the outbox, leased to this process: the next sweep tries again.
+      // Left in the outbox, leased to this process: tried again after 1, 2 and 4 s, then by the sweeps.
       log.warn({ err: errorSummary(err) }, 'outbox: messages could not be said yet; trying again');
+      const attempt = (retries.get(key) ?? 0) + 1;
+      retries.set(key, attempt);
+      if (!closed && attempt <= RETRIES) setTimeout(() => void run(key), RETRY_MS * 2 ** (attempt - 1)).unref();
       return 'failed';
     } finally {
       clearInterval(renew);

@@ -104,7 +104,7 @@ export class TgPerson extends TgUser {
    */
   async next(after: number, timeoutMs = 5_000): Promise<void> {
     const moved = () => (this.keyboardMessage()?.message_id ?? 0) > after || (this.finished() && this.messages().at(-1)!.message_id > after);
-    await this.h.api.until(moved, timeoutMs);
+    await this.h.api.until(moved, timeoutMs, this.user.id);
   }
 
   /** What answering the current question means: a button code, or undefined (type text). */

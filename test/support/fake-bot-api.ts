@@ -67,8 +67,11 @@ export interface FakeBotApi {
   webhookReply(body: string): void;
   /** Resolves with the calls of `method` (failed ones included) once there are at least `n`. */
   waitForCalls(method: string, n: number, timeoutMs?: number): Promise<RecordedCall[]>;
-  /** Resolves true once `check()` holds (looked at now and after every call), false after `timeoutMs`. */
-  until(check: () => boolean, timeoutMs: number): Promise<boolean>;
+  /**
+   * Resolves true once `check()` holds (looked at now and after every call, or every call to `chat` when given:
+   * many respondents waiting at once stay cheap), false after `timeoutMs`.
+   */
+  until(check: () => boolean, timeoutMs: number, chat?: number | string): Promise<boolean>;
   /** Forgets calls, messages, faults, blocks and the webhook. */
   clear(): void;
   close(): Promise<void>;
@@ -122,6 +125,7 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
   const faults: Array<{ method: string; fault: Fault; left: number }> = [];
   const blocked = new Set<string>();
   const waiters = new Set<() => void>();
+  const chatWaiters = new Map<string, Set<() => void>>();
 
   function takeFault(method: string, params: Params): ApiError | undefined {
     const i = faults.findIndex(
@@ -173,6 +177,8 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
     const status = outcome.ok ? 200 : outcome.error_code;
     calls.push({ ...call, status });
     for (const wake of [...waiters]) wake();
+    const chat = call.params.chat_id;
+    for (const wake of chat === undefined ? [] : [...(chatWaiters.get(String(chat)) ?? [])]) wake();
     return status;
   }
 
@@ -206,7 +212,10 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
     unblockChat: (chatId) => blocked.delete(String(chatId)),
     waitForCalls: (method, n, timeoutMs = 5_000) =>
       waitUntil(waiters, () => callsOf(method), n, timeoutMs, `${method} calls`),
-    until: (check, timeoutMs) => waitUntil(waiters, () => (check() ? [true] : []), 1, timeoutMs, 'a condition').then(() => true, () => false),
+    until: (check, timeoutMs, chat) => {
+      const set = chat === undefined ? waiters : (chatWaiters.get(String(chat)) ?? chatWaiters.set(String(chat), new Set()).get(String(chat))!);
+      return waitUntil(set, () => (check() ? [true] : []), 1, timeoutMs, 'a condition').then(() => true, () => false);
+    },
     clear() {
       calls.length = 0;
       faults.length = 0;
