@@ -116,8 +116,8 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
    */
   const onTimer = async (key: string, kind: 'reminder' | 'expire') => {
     const channel = outboundOf(outbound, key);
-    const { prompts, queued } = await runner.handle({ key, input: { kind: 'timer', timer: kind }, ...(channel?.say ? { outbox: {} } : {}) });
-    if (queued) outbox.kick(key);
+    const { prompts, queued, taken } = await runner.handle({ key, input: { kind: 'timer', timer: kind }, ...(channel?.say ? { outbox: { lease: outbox.lease } } : {}) });
+    if (queued) outbox.kick(key, taken);
     else if (channel && prompts.length) await channel.send(key, prompts);
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });

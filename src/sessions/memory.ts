@@ -1,5 +1,5 @@
 import { encodeForSave } from './check.js';
-import { SEEN_TTL_SECONDS, type Claim, type Outbox, type SaveResult, type SessionStore, type Stored } from './store.js';
+import { SEEN_TTL_SECONDS, type Claim, type Outbox, type SaveResult, type Saying, type SessionStore, type Stored } from './store.js';
 
 /**
  * The embedded default (no `REDIS_URL`): one process, nothing survives a restart. It mirrors the Redis store
@@ -37,17 +37,22 @@ export class MemorySessionStore<S = unknown> implements SessionStore<S> {
     return entry && { state: JSON.parse(entry.json) as S, rev: entry.rev };
   }
 
-  async save(key: string, state: S, expectedRev: number, ttlSeconds: number, outgoing?: string): Promise<SaveResult> {
+  async save(key: string, state: S, expectedRev: number, ttlSeconds: number, saying?: Saying): Promise<SaveResult> {
     const json = encodeForSave(state, expectedRev, ttlSeconds);
     const rev = this.#live(key)?.rev ?? 0;
     if (rev !== expectedRev) return 'conflict';
     const expiresAt = this.#now() + ttlSeconds * 1000;
     this.#conversations.set(key, { json, rev: rev + 1, expiresAt });
-    if (outgoing !== undefined) {
+    if (saying !== undefined) {
       const out = this.#outboxes.get(key) ?? { items: [], lease: undefined };
-      out.items.push(outgoing);
+      out.items.push(saying.entry);
       this.#outboxes.set(key, out);
       this.#index.set(key, this.#now());
+      const { lease } = saying;
+      if (lease && (!out.lease || out.lease.owner === lease.owner || out.lease.until <= this.#now())) {
+        out.lease = { owner: lease.owner, until: this.#now() + lease.ms };
+        saying.taken = [...out.items];
+      }
     }
     return 'ok';
   }

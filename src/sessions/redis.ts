@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis/connect.js';
 import { decodeStored, encodeState } from './codec.js';
 import { encodeForSave } from './check.js';
 import { Script } from '../redis-script.js';
-import { SEEN_TTL_SECONDS, type Claim, type Outbox, type SaveResult, type SessionStore, type Stored } from './store.js';
+import { SEEN_TTL_SECONDS, type Claim, type Outbox, type SaveResult, type Saying, type SessionStore, type Stored } from './store.js';
 import { keysFor, NAMESPACE, type Keys } from '../keys.js';
 
 /**
@@ -54,18 +54,19 @@ export class RedisSessionStore<S = unknown> implements SessionStore<S> {
     return value ? decodeStored<S>(value as Buffer) : undefined;
   }
 
-  async save(key: string, state: S, expectedRev: number, ttlSeconds: number, outgoing?: string): Promise<SaveResult> {
+  async save(key: string, state: S, expectedRev: number, ttlSeconds: number, saying?: Saying): Promise<SaveResult> {
     const payload = encodeState(encodeForSave(state, expectedRev, ttlSeconds), this.#deflate);
-    if (outgoing === undefined) {
+    if (saying === undefined) {
       return (await SAVE.run(this.#redis, [this.#key(key, 'conv')], [expectedRev, payload, ttlSeconds])) === 1 ? 'ok' : 'conflict';
     }
     // Indexed first (sent first; on one server over the same connection, so it lands first): a crash after the
     // save leaves an entry a sweep will find; a crash before it, an index entry that points at nothing.
     const [, saved] = await Promise.all([
       INDEX.run(this.#redis, [this.#keys.outboxIndex], [Date.now(), key, INDEX_TTL_SECONDS]),
-      SAVE.run(this.#redis, [this.#key(key, 'conv'), this.#key(key, 'out')], [expectedRev, payload, ttlSeconds, outgoing]),
+      SAVE.run(this.#redis, [this.#key(key, 'conv'), ...this.#outKeys(key)], [expectedRev, payload, ttlSeconds, saying.entry, ...(saying.lease ? [saying.lease.owner, saying.lease.ms] : [])]),
     ]);
-    return saved === 1 ? 'ok' : 'conflict';
+    if (Array.isArray(saved)) saying.taken = saved.slice(1) as string[];
+    return saved === 0 ? 'conflict' : 'ok';
   }
 
   readonly outbox: Outbox = {
@@ -127,7 +128,8 @@ return read(KEYS[1])`);
 
 /**
  * Compare-and-set on the revision, and the TTL, atomically: a missing key has revision 0. With ARGV[4], the turn's
- * outgoing messages join the outbox KEYS[2] in the same step.
+ * outgoing messages join the outbox KEYS[2] in the same step; with ARGV[5] (owner) and ARGV[6] (ms) the outbox is
+ * leased (KEYS[3]) to that owner unless another holds it, and then the reply is {1, every entry}.
  */
 const SAVE = new Script(`
 local rev = 0
@@ -139,6 +141,15 @@ redis.call('SET', KEYS[1], string.format('%d ', rev + 1) .. ARGV[2], 'EX', ARGV[
 if ARGV[4] then
   redis.call('RPUSH', KEYS[2], ARGV[4])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
+  if ARGV[5] then
+    local holder = redis.call('GET', KEYS[3])
+    if not holder or holder == ARGV[5] then
+      redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[6])
+      local taken = redis.call('LRANGE', KEYS[2], 0, -1)
+      table.insert(taken, 1, 1)
+      return taken
+    end
+  end
 end
 return 1`);
 

@@ -22,10 +22,10 @@ export interface SessionStore<S = unknown> {
   load(key: string): Promise<Stored<S> | undefined>;
   /**
    * Saves `state` as revision `expectedRev + 1` only if the stored revision is still `expectedRev`
-   * (0 = must not exist yet). The TTL is refreshed on every save. `outgoing` (what the turn says) is appended to
+   * (0 = must not exist yet). The TTL is refreshed on every save. `saying` (what the turn says) is appended to
    * the conversation's outbox in the same atomic step, so a saved turn's messages are never lost (see `Outbox`).
    */
-  save(key: string, state: S, expectedRev: number, ttlSeconds: number, outgoing?: string): Promise<SaveResult>;
+  save(key: string, state: S, expectedRev: number, ttlSeconds: number, saying?: Saying): Promise<SaveResult>;
   /** True the first time `updateId` is seen for `key` (kept ≥ 25 h), false for every repeat. */
   seen(key: string, updateId: string): Promise<boolean>;
   /** `seen` and `load` together, as one atomic step (one round trip on Redis): how a turn with an update id starts. */
@@ -33,6 +33,15 @@ export interface SessionStore<S = unknown> {
   /** Forgets the conversation: its state, update ids and outbox. */
   delete(key: string): Promise<void>;
   outbox: Outbox;
+}
+
+/** A turn's words for the outbox, and who is about to say them. */
+export interface Saying {
+  entry: string;
+  /** With the save, lease the outbox to `owner` for `ms` when nobody else holds it: one round trip less per turn. */
+  lease?: { owner: string; ms: number };
+  /** Set by a save that took the lease: every entry the outbox holds, oldest first. */
+  taken?: string[];
 }
 
 /**

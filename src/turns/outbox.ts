@@ -48,8 +48,13 @@ export interface OutboxSenderOptions {
 }
 
 export interface OutboxSender {
-  /** Says what waits in `key`'s outbox, in the background; a kick while it runs makes it look again. */
-  kick(key: string): void;
+  /**
+   * Says what waits in `key`'s outbox, in the background; a kick while it runs makes it look again. `taken`: the
+   * turn's save leased the outbox to this sender already and read it (`lease` below), so the first look is saved.
+   */
+  kick(key: string, taken?: string[]): void;
+  /** What a turn's save needs to lease the outbox to this sender. */
+  lease: { owner: string; ms: number };
   /** Resolves once everything kicked so far was said or left for later. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -74,11 +79,11 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
   let closed = false;
 
   /** Says every entry there is; 'empty' when the outbox was found empty (the index may drop it). */
-  async function drain(key: string): Promise<'empty' | 'busy' | 'failed'> {
+  async function drain(key: string, taken?: string[]): Promise<'empty' | 'busy' | 'failed'> {
     const renew = setInterval(() => void outbox.sent(key, owner, 0, leaseMs).catch(() => undefined), leaseMs / 3);
     try {
-      for (;;) {
-        const entries = await outbox.take(key, owner, leaseMs);
+      for (let first = taken; ; first = undefined) {
+        const entries = first ?? (await outbox.take(key, owner, leaseMs));
         if (!entries) return 'busy';
         if (entries.length === 0) {
           retries.delete(key);
@@ -103,7 +108,7 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
 
   type Outcome = Awaited<ReturnType<typeof drain>>;
   /** Drains `key` until nobody kicked it meanwhile; resolves with how the last look ended. */
-  function run(key: string): Promise<Outcome> {
+  function run(key: string, taken?: string[]): Promise<Outcome> {
     const running = active.get(key);
     if (running) {
       running.again = true;
@@ -112,9 +117,9 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
     const state = { again: true, done: Promise.resolve<Outcome>('busy') };
     state.done = (async () => {
       let outcome: Outcome = 'busy';
-      while (state.again && !closed) {
+      for (let first = taken; state.again && !closed; first = undefined) {
         state.again = false;
-        outcome = await drain(key);
+        outcome = await drain(key, first);
       }
       active.delete(key);
       return outcome;
@@ -141,7 +146,8 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
   }, sweepMs).unref();
 
   return {
-    kick: (key) => void run(key),
+    kick: (key, taken) => void run(key, taken),
+    lease: { owner, ms: leaseMs },
     idle: async () => {
       while (active.size) await Promise.all([...active.values()].map((a) => a.done));
     },

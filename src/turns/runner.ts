@@ -4,7 +4,7 @@ import { CLOSED_STATES, SETTLED_STATES } from '../conversation/machine.js';
 import type { EngineEvent, Input, Prompt, Snapshot, StepResult } from '../conversation/types.js';
 import type { Log } from '../delivery/log.js';
 import type { Texts } from '../i18n.js';
-import type { SessionStore, Stored } from '../sessions/store.js';
+import type { Saying, SessionStore, Stored } from '../sessions/store.js';
 import type { Bank } from '../survey/load.js';
 import { LOCALES, type LoadedFlow, type Locale } from '../survey/schema.js';
 import type { Delivery } from '../delivery/port.js';
@@ -35,8 +35,11 @@ export interface Turn {
   input: Input;
   /** Platform update id (Telegram `update_id`, Bot Framework `activity.id`), for duplicate protection. */
   updateId?: string;
-  /** Save what the turn says in the conversation's outbox, with `via` (the channel's context) to say it by. */
-  outbox?: { via?: unknown };
+  /**
+   * Save what the turn says in the conversation's outbox, with `via` (the channel's context) to say it by; with
+   * `lease`, the save also leases the outbox to that sender when free (`TurnResult.taken`).
+   */
+  outbox?: { via?: unknown; lease?: Saying['lease'] };
 }
 
 export interface TurnResult {
@@ -47,6 +50,8 @@ export interface TurnResult {
   state: Snapshot | undefined;
   /** The prompts were saved in the outbox with the state: the outbox's sender says them, not the caller. */
   queued?: boolean;
+  /** The save leased the outbox to the turn's sender: everything it holds, oldest first. */
+  taken?: string[];
 }
 
 /** Redis (or another dependency) is unreachable: tell the respondent to retry, tell the platform 5xx. */
@@ -124,7 +129,10 @@ export function createRunner(deps: RunnerDeps): Runner {
    */
   const idleTimer = (input: Input, conv: Conversation | undefined) => input.kind === 'timer' && (!conv || SETTLED_STATES.includes(conv.snap.value));
 
-  async function stepOnce(turn: Turn, at: Date, claimed: boolean, loaded: Stored<Conversation> | undefined) {
+  /** One attempt: undefined when another writer saved first; `queued`/`taken` as in `TurnResult`. */
+  async function stepOnce(turn: Turn, at: Date, claimed: boolean, loaded: Stored<Conversation> | undefined): Promise<
+    { duplicate: true } | { duplicate: false; result: StepResult; added: Prompt[]; queued?: boolean; taken?: string[] } | undefined
+  > {
     const conv = loaded?.state;
     // A failed claim without a conversation is a copy of a stateless turn — except `open`, the only input that
     // creates one: its first copy may have claimed and died before saving, and compare-and-set on revision 0
@@ -142,8 +150,9 @@ export function createRunner(deps: RunnerDeps): Runner {
       return { duplicate: false as const, result, added };
     }
     const outgoing = turn.outbox && outgoingOf(result, added, lng, turn.outbox.via);
-    const saved = await store.save(turn.key, { snap: result.state, recent }, loaded?.rev ?? 0, ttlOf(flowOf(result.state)), outgoing && JSON.stringify(outgoing));
-    return saved === 'ok' ? { duplicate: false as const, result, added, queued: !!outgoing } : undefined;
+    const saying: Saying | undefined = outgoing && { entry: JSON.stringify(outgoing), ...(turn.outbox?.lease ? { lease: turn.outbox.lease } : {}) };
+    const saved = await store.save(turn.key, { snap: result.state, recent }, loaded?.rev ?? 0, ttlOf(flowOf(result.state)), saying);
+    return saved === 'ok' ? { duplicate: false as const, result, added, queued: !!saying, ...(saying?.taken ? { taken: saying.taken } : {}) } : undefined;
   }
 
   /** What a saved turn says, for the outbox; nothing when it says nothing and changes no message. */
@@ -178,7 +187,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       const { state, events } = r.result;
       const lng = state?.context.lng ?? defaultLocale;
       const after = await apply(effects, 'after', events, { key: turn.key, state, lng, flowOf });
-      const result = { prompts: [...r.result.prompts, ...r.added, ...after], events, duplicate: false, state, queued: !!r.queued };
+      const result = { prompts: [...r.result.prompts, ...r.added, ...after], events, duplicate: false, state, queued: !!r.queued, ...(r.taken ? { taken: r.taken } : {}) };
       for (const o of observers) await o.saved?.(turn, result);
       return result;
     }

@@ -55,7 +55,7 @@ describe.each(stores)('the outbox sender (%s)', (_, makeStore) => {
     const store = makeStore();
     const { sender, said } = recordingSender(store);
     const { key } = newConversation();
-    for (let rev = 0; rev < 3; rev++) await store.save(key, { recent: [] } as never, rev, 60, JSON.stringify(entry(`m${rev}`)));
+    for (let rev = 0; rev < 3; rev++) await store.save(key, { recent: [] } as never, rev, 60, { entry: JSON.stringify(entry(`m${rev}`)) });
     sender.kick(key);
     sender.kick(key); // a second kick while it runs says nothing twice
     await sender.idle();
@@ -68,7 +68,7 @@ describe.each(stores)('the outbox sender (%s)', (_, makeStore) => {
     const store = makeStore();
     const { sender, said, failing } = recordingSender(store, { leaseMs: 200, sweepMs: 50 });
     const { key } = newConversation();
-    await store.save(key, { recent: [] } as never, 0, 60, JSON.stringify(entry('kept')));
+    await store.save(key, { recent: [] } as never, 0, 60, { entry: JSON.stringify(entry('kept')) });
     failing.left = 1;
     sender.kick(key);
     await sender.idle();
@@ -87,7 +87,7 @@ describe('two senders on one Redis', () => {
     const keys = Array.from({ length: 20 }, () => newConversation().key);
     await Promise.all(keys.map(async (key) => {
       for (let rev = 0; rev < 3; rev++) {
-        await a.save(key, { recent: [] } as never, rev, 60, JSON.stringify(entry(`${key} m${rev}`)));
+        await a.save(key, { recent: [] } as never, rev, 60, { entry: JSON.stringify(entry(`${key} m${rev}`)) });
         one.sender.kick(key);
         two.sender.kick(key);
       }
@@ -107,7 +107,7 @@ describe('two senders on one Redis', () => {
     const prefix = `t-${randomUUID()}`;
     const store = new RedisSessionStore<Conversation>({ redis, prefix });
     const { key } = newConversation();
-    await store.save(key, { recent: [] } as never, 0, 60, JSON.stringify(entry('orphan')));
+    await store.save(key, { recent: [] } as never, 0, 60, { entry: JSON.stringify(entry('orphan')) });
     expect(await store.outbox.take(key, 'dead-process', 300)).toEqual([JSON.stringify(entry('orphan'))]); // then it died
     const { sender, said } = recordingSender(store, { leaseMs: 300, sweepMs: 50 });
     await expect.poll(() => said.map((s) => s.text), { timeout: 5_000 }).toEqual(['orphan']);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionStore } from '../../src/sessions/store.js';
+import type { Saying, SessionStore } from '../../src/sessions/store.js';
 
 /** A state shaped like a questionnaire in progress: writers append to `ids`. */
 export interface Doc {
@@ -165,17 +165,17 @@ export function sessionStoreContract(name: string, setup: () => Promise<Contract
     describe('the outbox: what saved turns say, until said', () => {
       it('keeps entries in order with the saves that made them, and none from a save that lost', async () => {
         const key = newKey();
-        expect(await store.save(key, { ids: ['a'] }, 0, 60, 'one')).toBe('ok');
-        expect(await store.save(key, { ids: ['b'] }, 0, 60, 'lost')).toBe('conflict');
-        expect(await store.save(key, { ids: ['a', 'b'] }, 1, 60, 'two')).toBe('ok');
+        expect(await store.save(key, { ids: ['a'] }, 0, 60, { entry: 'one' })).toBe('ok');
+        expect(await store.save(key, { ids: ['b'] }, 0, 60, { entry: 'lost' })).toBe('conflict');
+        expect(await store.save(key, { ids: ['a', 'b'] }, 1, 60, { entry: 'two' })).toBe('ok');
         expect(await store.save(key, { ids: ['a', 'b', 'c'] }, 2, 60)).toBe('ok');
         expect(await subject.replicas[1].outbox.take(key, 'r1', 5_000)).toEqual(['one', 'two']);
       });
 
       it('one sender at a time: another is refused while the lease holds, and gets what is left once it lapses', async () => {
         const key = newKey();
-        await store.save(key, { ids: [] }, 0, 60, 'one');
-        await store.save(key, { ids: [] }, 1, 60, 'two');
+        await store.save(key, { ids: [] }, 0, 60, { entry: 'one' });
+        await store.save(key, { ids: [] }, 1, 60, { entry: 'two' });
         const [a, b] = subject.replicas;
         expect(await a.outbox.take(key, 'a', 300)).toEqual(['one', 'two']);
         expect(await b.outbox.take(key, 'b', 300)).toBeUndefined();
@@ -191,21 +191,36 @@ export function sessionStoreContract(name: string, setup: () => Promise<Contract
 
       it('indexes conversations with entries; settling drops one found empty, unless a newer entry came', async () => {
         const [key, busy] = [newKey(), newKey()];
-        await store.save(key, { ids: [] }, 0, 60, 'one');
-        await store.save(busy, { ids: [] }, 0, 60, 'one');
+        await store.save(key, { ids: [] }, 0, 60, { entry: 'one' });
+        await store.save(busy, { ids: [] }, 0, 60, { entry: 'one' });
         const listed = async () => (await store.outbox.pending(0, 10_000)).filter((p) => p.key === key || p.key === busy);
         const found = await listed();
         expect(found.map((p) => p.key).sort()).toEqual([key, busy].sort());
         expect(await store.outbox.pending(3_600_000, 10_000)).not.toContainEqual(expect.objectContaining({ key }));
         await subject.elapse(5);
-        await store.save(busy, { ids: [] }, 1, 60, 'two');
+        await store.save(busy, { ids: [] }, 1, 60, { entry: 'two' });
         for (const p of found) await store.outbox.settle(p.key, p.since);
         expect((await listed()).map((p) => p.key)).toEqual([busy]);
       });
 
+      it('a save can lease the outbox to its sender: it then gets every entry, unless another sender holds it', async () => {
+        const key = newKey();
+        const first: Saying = { entry: 'one', lease: { owner: 'a', ms: 5_000 } };
+        await store.save(key, { ids: [] }, 0, 60, first);
+        expect(first.taken).toEqual(['one']);
+        const again: Saying = { entry: 'two', lease: { owner: 'a', ms: 5_000 } };
+        await store.save(key, { ids: [] }, 1, 60, again);
+        expect(again.taken).toEqual(['one', 'two']);
+        const other: Saying = { entry: 'three', lease: { owner: 'b', ms: 5_000 } };
+        await store.save(key, { ids: [] }, 2, 60, other);
+        expect(other.taken).toBeUndefined();
+        expect(await subject.replicas[1].outbox.take(key, 'b', 5_000)).toBeUndefined();
+        expect(await store.outbox.take(key, 'a', 5_000)).toEqual(['one', 'two', 'three']);
+      });
+
       it('delete forgets the outbox with the conversation', async () => {
         const key = newKey();
-        await store.save(key, { ids: [] }, 0, 60, 'one');
+        await store.save(key, { ids: [] }, 0, 60, { entry: 'one' });
         await store.delete(key);
         expect(await store.outbox.take(key, 'a', 5_000)).toEqual([]);
       });

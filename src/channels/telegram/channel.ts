@@ -123,7 +123,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   async function sayResult(ctx: Context, chat: number, key: string, result: TurnResult): Promise<void> {
     const query = ctx.callbackQuery;
     if (result.queued) {
-      core.outbox.kick(key);
+      core.outbox.kick(key, result.taken);
       // Saved: the press is answered now (a notice is its toast), its messages follow from the outbox.
       const notice = result.prompts.find((p) => p.kind === 'notice');
       if (query) await ctx.answerCallbackQuery(notice ? { text: toast(notice.text) } : {}).catch(() => undefined);

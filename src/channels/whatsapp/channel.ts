@@ -104,7 +104,7 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions): WhatsAppCha
 
   /** Saved with the turn (the outbox): said after the acknowledgement, by whichever process gets to it. */
   function sayResult(key: string, heard: Heard, result: TurnResult | undefined): void {
-    if (!result || result.queued) return core.outbox.kick(key); // a redelivery: what its first copy saved may wait
+    if (!result || result.queued) return core.outbox.kick(key, result?.taken); // a redelivery: what its first copy saved may wait
     const ctx = result.state?.context;
     const deleted = result.events.some((e) => e.type === 'data.delete');
     const said = { prompts: result.prompts, answered: answeredOf(result.events), ...(deleted ? { deleted } : {}), ...(ctx ? { lng: ctx.lng, checkinId: ctx.checkin.id } : {}) };
