@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import type { Invite, InviteLink } from './port.js';
 
 /** The invite's links, one field per channel that makes one, in the channel list's order. */
@@ -21,8 +20,11 @@ export function qrLink(invite: Invite, target?: string): string | null {
 }
 
 /** Error correction M (15 %): survives a crease or a smudge on paper, still small for a 60-character link. */
-export const qrSvg = (link: string): Promise<string> => QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+/** Loaded on the first QR code, not at start: ~10 MB of resident memory an idle bot does not need. */
+export const qrcode = async () => (await import('qrcode')).default;
 
-export const qrTerminal = (link: string): Promise<string> => QRCode.toString(link, { type: 'terminal', small: true, errorCorrectionLevel: 'M' });
+export const qrSvg = async (link: string): Promise<string> => (await qrcode()).toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+
+export const qrTerminal = async (link: string): Promise<string> => (await qrcode()).toString(link, { type: 'terminal', small: true, errorCorrectionLevel: 'M' });
 
 export const trimSlash = (url: string): string => url.replace(/\/+$/, '');

@@ -1,6 +1,5 @@
 import type { TFunction } from 'i18next';
-import QRCode from 'qrcode';
-import { qrLink } from '../../checkins/links.js';
+import { qrcode, qrLink } from '../../checkins/links.js';
 import type { Checkin, CheckinRequest, Invite } from '../../checkins/port.js';
 import type { Config } from '../../config.js';
 import type { Bank } from '../../survey/load.js';
@@ -65,6 +64,6 @@ export async function inviteFor(t: TFunction, checkin: Checkin, invite: Invite, 
     ...(appId ? [{ label: t('teams:worker.links.teams'), url: teamsLink(appId, invite.token) }] : []),
   ];
   const target = qrLink(invite);
-  const qrPng = target ? await QRCode.toDataURL(target, { errorCorrectionLevel: 'M', margin: 2, width: 256 }) : null;
+  const qrPng = target ? await (await qrcode()).toDataURL(target, { errorCorrectionLevel: 'M', margin: 2, width: 256 }) : null;
   return inviteCard(t, { links, qrPng, expires: checkin.expiresAt.slice(0, 10) });
 }
