@@ -3,7 +3,8 @@ import type { Core } from '../../app.js';
 import type { Checkin, Checkins, RedeemResult } from '../../checkins/port.js';
 import type { Config } from '../../config.js';
 import { RetryLaterError, type TurnResult } from '../../turns/runner.js';
-import type { Input } from '../../conversation/types.js';
+import { answeredOf, type Outgoing } from '../../turns/outbox.js';
+import type { Input, Prompt } from '../../conversation/types.js';
 import { LOCALES, type Locale } from '../../survey/schema.js';
 import { createInbound } from '../kit/inbound.js';
 import { createBotFramework, type Credentials, type Incoming } from './botframework.js';
@@ -86,15 +87,18 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   /** "Try again" is said by `onMessage` for every storage failure of the turn, this one included. */
   const saidByOnMessage = async () => {};
 
-  /** One turn of the conversation; what it says is said even if the platform call fails (it was saved). */
+  /**
+   * One turn of the conversation: what it says is saved with it (the outbox) and said after Teams was answered,
+   * through the conversation's reference, by whichever process gets to it.
+   */
   async function turn(key: string, input: Input, updateId: string | undefined, io: ConversationIo, lng: Locale): Promise<void> {
-    return sayResult(key, await inbound.turn(key, input, updateId, saidByOnMessage), io, lng);
+    return sayResult(key, await inbound.turn(key, input, updateId, saidByOnMessage, {}), io, lng);
   }
 
   async function sayResult(key: string, r: TurnResult | undefined, io: ConversationIo, lng: Locale): Promise<void> {
-    if (!r) return;
+    if (!r || r.queued) return core.outbox.kick(key, r?.taken); // a redelivery: what its first copy saved may wait
     try {
-      await speaker.say(key, io, r.prompts, r.events, r.state?.context.lng ?? lng);
+      await speaker.say(key, io, r.prompts, answeredOf(r.events), r.state?.context.lng ?? lng);
       if (r.events.some((e) => e.type === 'data.delete')) await records.delete(key);
     } catch (err) {
       // A 5xx would only bring a redelivery the runner ignores as a duplicate: log and acknowledge.
@@ -103,8 +107,8 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   }
 
   async function redeem(key: string, userId: string, token: string, updateId: string | undefined, io: ConversationIo, lng: Locale): Promise<void> {
-    const { result, refusal } = await storage(inbound.start(key, token, { pseudonym: pseudonymOf(userId), ...(updateId ? { updateId } : {}), lng }, saidByOnMessage));
-    if (refusal) await io.send(textActivity(refusal.text));
+    const { result, refusal } = await storage(inbound.start(key, token, { pseudonym: pseudonymOf(userId), ...(updateId ? { updateId } : {}), lng, outbox: {} }, saidByOnMessage));
+    if (refusal) return void (await io.send(textActivity(refusal.text)));
     return sayResult(key, result, io, lng);
   }
 
@@ -162,24 +166,29 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   }
 
   /** Reminders and follow-ups the bot says first (`core.outbound`). */
+  /** Says prompts through the conversation's reference (proactively); unreachable: no reference, or Teams says so. */
+  async function sayTo(key: string, prompts: Prompt[], answered: Outgoing['answered'], about?: { lng: Locale; checkinId?: string }): Promise<'sent' | 'unreachable'> {
+    const { ref } = await records.get(key);
+    if (!ref) {
+      log.warn({ key }, 'teams: no conversation reference to write to');
+      return 'unreachable';
+    }
+    const context = about ? undefined : (await core.store.load(key))?.state.snap.context;
+    const conv = about ?? (context && { lng: context.lng, checkinId: context.checkin.id });
+    try {
+      await bf.continueWith(ref, (io) => speaker.say(key, io, prompts, answered, conv?.lng ?? config.DEFAULT_LOCALE));
+      return 'sent';
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      log.warn({ key, status: statusOf(err) }, 'teams: respondent unreachable');
+      if (conv?.checkinId && checkins) await checkins.markUnreachable(conv.checkinId);
+      return 'unreachable';
+    }
+  }
+
   core.outbound.set('teams', {
-    async send(key, prompts) {
-      const { ref } = await records.get(key);
-      if (!ref) {
-        log.warn({ key }, 'teams: no conversation reference to write to');
-        return 'unreachable';
-      }
-      const conv = (await core.store.load(key))?.state.snap.context;
-      try {
-        await bf.continueWith(ref, (io) => speaker.say(key, io, prompts, [], conv?.lng ?? config.DEFAULT_LOCALE));
-        return 'sent';
-      } catch (err) {
-        if (!isUnreachable(err)) throw err;
-        log.warn({ key, status: statusOf(err) }, 'teams: respondent unreachable');
-        if (conv && checkins) await checkins.markUnreachable(conv.checkin.id);
-        return 'unreachable';
-      }
-    },
+    send: (key, prompts) => sayTo(key, prompts, []),
+    say: async (key, entry) => void (await sayTo(key, entry.prompts, entry.answered, { lng: entry.lng, ...(entry.checkinId ? { checkinId: entry.checkinId } : {}) })),
     keep: (key, seconds) => records.keep(key, seconds),
   });
 
@@ -192,7 +201,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     if (!redeemed.ok) return { status: 'refused', reason: redeemed.reason };
     const r = await runner.handle({ key, input: { kind: 'open', checkin: redeemed.info } });
     try {
-      await bf.continueWith(ref, (io) => speaker.say(key, io, r.prompts, r.events, r.state?.context.lng ?? checkin.locale));
+      await bf.continueWith(ref, (io) => speaker.say(key, io, r.prompts, answeredOf(r.events), r.state?.context.lng ?? checkin.locale));
       return { status: 'delivered' };
     } catch (err) {
       if (!isUnreachable(err)) throw err;

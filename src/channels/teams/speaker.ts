@@ -1,4 +1,5 @@
-import type { EngineEvent, Prompt } from '../../conversation/types.js';
+import type { Prompt } from '../../conversation/types.js';
+import type { Outgoing } from '../../turns/outbox.js';
 import type { Log } from '../../delivery/log.js';
 import type { Texts } from '../../i18n.js';
 import type { Locale } from '../../survey/schema.js';
@@ -23,7 +24,7 @@ export interface ConversationIo {
 }
 
 export interface Speaker {
-  say(key: string, io: ConversationIo, prompts: Prompt[], events: EngineEvent[], lng: Locale): Promise<void>;
+  say(key: string, io: ConversationIo, prompts: Prompt[], answered: Outgoing['answered'], lng: Locale): Promise<void>;
 }
 
 export function createSpeaker(deps: { records: TeamsRecords; texts: Texts; log: Log }): Speaker {
@@ -40,11 +41,11 @@ export function createSpeaker(deps: { records: TeamsRecords; texts: Texts; log: 
   }
 
   return {
-    async say(key, io, prompts, events, lng) {
+    async say(key, io, prompts, answered, lng) {
       const t = texts.t(lng);
       const { card } = await records.get(key);
       const asksAgain = prompts.some((p) => p.kind === 'question');
-      const answer = card ? events.find((e): e is Extract<EngineEvent, { type: 'answer.recorded' }> => e.type === 'answer.recorded' && e.ask === card.ask) : undefined;
+      const answer = card ? answered.find((a) => a.ask === card.ask) : undefined;
       if (card && (answer || asksAgain)) {
         const chosen = answer ? t('answer.chosen', { label: answer.label ?? t('teams:card.answered') }) : null;
         await close(io, card.id, cardActivity(answeredCard(card, chosen)));

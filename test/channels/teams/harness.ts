@@ -99,6 +99,8 @@ export async function post(h: Harness, activity: Record<string, unknown>, token?
     body: JSON.stringify(activity),
   });
   await res.arrayBuffer();
+  // The bot answers once the turn is saved and says it after (the outbox): what the chat shows, once said.
+  await h.core.outbox.idle();
   return res.status;
 }
 
