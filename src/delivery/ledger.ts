@@ -38,6 +38,13 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
 end
 return 0`);
 
+const ADD_DEAD = new Script(`
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1`);
+
 const BLOCKERS = new Script(`return { redis.call('EXISTS', KEYS[1]), redis.call('HEXISTS', KEYS[2], ARGV[1]) }`);
 
 /**
@@ -115,14 +122,15 @@ export class Ledger {
     await this.redis.del(this.gone);
   }
 
-  async addDead(letter: DeadLetter): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.deadKey(letter.id), JSON.stringify(letter), 'EX', KEEP_SECONDS)
-      .zadd(this.deadIndex, Date.parse(letter.at), letter.id)
-      .expire(this.deadIndex, KEEP_SECONDS)
-      .exec();
+  /**
+   * Keeps a dead letter, unless the respondent asked to be forgotten meanwhile (an attempt in flight during `/wis`
+   * ends here): false then, and nothing is kept. One script, so a forget cannot slip in between.
+   */
+  async addDead(letter: DeadLetter): Promise<boolean> {
+    const kept = await ADD_DEAD.run(this.redis, [this.deadKey(letter.id), this.deadIndex, this.tombstone(letter.id)], [JSON.stringify(letter), KEEP_SECONDS, Date.parse(letter.at), letter.id]);
+    if (kept !== 1) return false;
     await this.mark(letter.document, 'dead');
+    return true;
   }
 
   /** Dead letters, oldest first; `ids` narrows the list. */

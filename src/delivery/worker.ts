@@ -72,9 +72,7 @@ async function attempt(job: Job<Document>, ctx: LaneContext): Promise<'delivered
     return 'forgotten';
   }
   if (blockers.gone) {
-    ctx.log.warn(at, 'webhook endpoint is gone (410): moved to dead letters without an attempt');
-    await deadLetter(doc, ctx, at.attempt - 1, 'endpoint gone (410)');
-    return 'dead';
+    return deadLetter(doc, ctx, at.attempt - 1, 'endpoint gone (410)', () => ctx.log.warn(at, 'webhook endpoint is gone (410): moved to dead letters without an attempt'));
   }
   const outcome = await postSigned({ url, id: doc.id, body: JSON.stringify(doc), sign: ctx.sign, timeoutMs: ctx.timeoutMs });
   if (outcome.kind === 'delivered') {
@@ -85,19 +83,22 @@ async function attempt(job: Job<Document>, ctx: LaneContext): Promise<'delivered
   if (outcome.kind === 'gone') {
     await ctx.ledger.markGone(url);
     ctx.log.error({ ...at, status: 410, alert: 'webhook-gone' }, 'webhook endpoint answered 410 Gone: no more attempts to it until replay');
-    await deadLetter(doc, ctx, at.attempt, 'endpoint gone (410)');
-    return 'dead';
+    return deadLetter(doc, ctx, at.attempt, 'endpoint gone (410)', () => undefined);
   }
   const failure = { ...at, status: outcome.status, error: outcome.error, retryAfterMs: outcome.retryAfterMs };
   if (at.attempt >= (job.opts.attempts ?? 1)) {
-    ctx.log.error({ ...failure, alert: 'delivery-dead' }, 'delivery failed on the last attempt: moved to dead letters');
-    await deadLetter(doc, ctx, at.attempt, reasonOf(outcome));
-    return 'dead';
+    return deadLetter(doc, ctx, at.attempt, reasonOf(outcome), () => ctx.log.error({ ...failure, alert: 'delivery-dead' }, 'delivery failed on the last attempt: moved to dead letters'));
   }
   ctx.log.warn(failure, 'delivery attempt failed; will retry');
   throw new RetryLater(outcome);
 }
 
-async function deadLetter(document: Document, ctx: LaneContext, attempts: number, reason: string): Promise<void> {
-  await ctx.ledger.addDead({ id: document.id, reason, attempts, at: new Date().toISOString(), document });
+/** Keeps the dead letter; a respondent forgotten while this attempt ran is not kept (`/wis` won). */
+async function deadLetter(document: Document, ctx: LaneContext, attempts: number, reason: string, said: () => void): Promise<'dead' | 'forgotten'> {
+  if (await ctx.ledger.addDead({ id: document.id, reason, attempts, at: new Date().toISOString(), document })) {
+    said();
+    return 'dead';
+  }
+  ctx.log.info({ id: document.id, lane: ctx.lane }, 'delivery dropped: the respondent asked to be forgotten');
+  return 'forgotten';
 }

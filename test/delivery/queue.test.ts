@@ -182,6 +182,21 @@ describe('queued delivery (BullMQ on Redis)', () => {
     expect(await d.listFor('ps_b')).toMatchObject([{ id: elsewhere.id, state: 'pending' }]);
   });
 
+  it('a respondent forgotten while the last attempt is in flight leaves no dead letter: /wis wins the race', async () => {
+    const rc = await receiver();
+    const doc = response(1, 'ps_racing');
+    let inFlight = false;
+    // The last attempt answers 500 only after the respondent was forgotten meanwhile.
+    rc.script = (n) => (n === 0 ? { status: 500 } : ((inFlight = true), { status: 500, delayMs: 400 }));
+    const d = await delivery(rc.url, { retryDelaysMs: [20] });
+    await d.enqueueResponse(doc);
+    await until('the last attempt to be in flight', () => inFlight);
+    await d.forget('ps_racing');
+    await until('the attempt to end', () => log.lines.some((l) => JSON.stringify(l).includes('delivery dropped')));
+    expect(await d.counts()).toMatchObject({ dead: 0 });
+    expect(await d.listFor('ps_racing')).toEqual([]);
+  });
+
   it('gives every key it creates a TTL (BullMQ queue keys aside) and logs no content or pseudonyms', async () => {
     const rc = await receiver();
     const docs = [response(1, 'ps_secret_1'), response(2, 'ps_secret_2')];
