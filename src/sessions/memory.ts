@@ -41,18 +41,14 @@ export class MemorySessionStore<S = unknown> implements SessionStore<S> {
     const json = encodeForSave(state, expectedRev, ttlSeconds);
     const rev = this.#live(key)?.rev ?? 0;
     if (rev !== expectedRev) return 'conflict';
-    const expiresAt = this.#now() + ttlSeconds * 1000;
-    this.#conversations.set(key, { json, rev: rev + 1, expiresAt });
+    this.#conversations.set(key, { json, rev: rev + 1, expiresAt: this.#now() + ttlSeconds * 1000 });
     if (saying !== undefined) {
       const out = this.#outboxes.get(key) ?? { items: [], lease: undefined };
       out.items.push(saying.entry);
       this.#outboxes.set(key, out);
       this.#index.set(key, this.#now());
-      const { lease } = saying;
-      if (lease && (!out.lease || out.lease.owner === lease.owner || out.lease.until <= this.#now())) {
-        out.lease = { owner: lease.owner, until: this.#now() + lease.ms };
-        saying.taken = [...out.items];
-      }
+      const taken = saying.lease && this.#lease(out, saying.lease.owner, saying.lease.ms);
+      if (taken) saying.taken = taken;
     }
     return 'ok';
   }
@@ -61,6 +57,13 @@ export class MemorySessionStore<S = unknown> implements SessionStore<S> {
   readonly #outboxes = new Map<string, { items: string[]; lease: { owner: string; until: number } | undefined }>();
   readonly #index = new Map<string, number>();
 
+  /** The one lease rule (as the Redis store's): refused while another owner holds it; an empty outbox stays unleased. */
+  #lease(out: { items: string[]; lease: { owner: string; until: number } | undefined }, owner: string, ms: number): string[] | undefined {
+    if (out.lease && out.lease.owner !== owner && out.lease.until > this.#now()) return undefined;
+    out.lease = out.items.length ? { owner, until: this.#now() + ms } : undefined;
+    return [...out.items];
+  }
+
   readonly outbox: Outbox = {
     take: async (key, owner, leaseMs) => {
       const out = this.#outboxes.get(key);
@@ -68,9 +71,7 @@ export class MemorySessionStore<S = unknown> implements SessionStore<S> {
         this.#outboxes.delete(key);
         return [];
       }
-      if (out.lease && out.lease.owner !== owner && out.lease.until > this.#now()) return undefined;
-      out.lease = out.items.length ? { owner, until: this.#now() + leaseMs } : undefined;
-      return [...out.items];
+      return this.#lease(out, owner, leaseMs);
     },
     sent: async (key, owner, count, leaseMs) => {
       const out = this.#outboxes.get(key);

@@ -123,6 +123,19 @@ local function read(key)
   return redis.call('GET', key)
 end`;
 
+/**
+ * Lua: leases outbox `out` (lease key `held`) to `owner` for `ms` unless another owner holds it (false then), and
+ * returns its entries; an empty outbox is left unleased. The one lease rule of a save and of a sender's look.
+ */
+const LEASE = `
+local function lease(out, held, owner, ms)
+  local holder = redis.call('GET', held)
+  if holder and holder ~= owner then return false end
+  local items = redis.call('LRANGE', out, 0, -1)
+  if #items == 0 then redis.call('DEL', held) else redis.call('SET', held, owner, 'PX', ms) end
+  return items
+end`;
+
 const LOAD = new Script(`${READ}
 return read(KEYS[1])`);
 
@@ -131,7 +144,7 @@ return read(KEYS[1])`);
  * outgoing messages join the outbox KEYS[2] in the same step; with ARGV[5] (owner) and ARGV[6] (ms) the outbox is
  * leased (KEYS[3]) to that owner unless another holds it, and then the reply is {1, every entry}.
  */
-const SAVE = new Script(`
+const SAVE = new Script(`${LEASE}
 local rev = 0
 local kind = redis.call('TYPE', KEYS[1]).ok
 if kind == 'string' then rev = tonumber(string.match(redis.call('GETRANGE', KEYS[1], 0, 20), '^%d+'))
@@ -141,14 +154,10 @@ redis.call('SET', KEYS[1], string.format('%d ', rev + 1) .. ARGV[2], 'EX', ARGV[
 if ARGV[4] then
   redis.call('RPUSH', KEYS[2], ARGV[4])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
-  if ARGV[5] then
-    local holder = redis.call('GET', KEYS[3])
-    if not holder or holder == ARGV[5] then
-      redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[6])
-      local taken = redis.call('LRANGE', KEYS[2], 0, -1)
-      table.insert(taken, 1, 1)
-      return taken
-    end
+  local taken = ARGV[5] and lease(KEYS[2], KEYS[3], ARGV[5], ARGV[6])
+  if taken then
+    table.insert(taken, 1, 1)
+    return taken
   end
 end
 return 1`);
@@ -163,16 +172,8 @@ if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS
 return 1`);
 
 /** Leases outbox KEYS[1] to ARGV[1] for ARGV[2] ms (lease KEYS[2]) and returns its entries; false if leased to another. */
-const TAKE = new Script(`
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[1] then return false end
-local items = redis.call('LRANGE', KEYS[1], 0, -1)
-if #items == 0 then
-  redis.call('DEL', KEYS[2])
-  return {}
-end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-return items`);
+const TAKE = new Script(`${LEASE}
+return lease(KEYS[1], KEYS[2], ARGV[1], ARGV[2])`);
 
 /** ARGV[1] said the oldest ARGV[2] entries: removed, lease renewed for ARGV[3] ms or released; how many are left (-1: not the holder). */
 const SENT = new Script(`

@@ -71,15 +71,17 @@ const SWEEP_BATCH = 100;
 export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
   const { outbox, say, handles, log, leaseMs = LEASE_MS, sweepMs = SWEEP_MS } = opts;
   const owner = randomUUID();
+  /** How a look at an outbox ended: found empty (the index may drop it), leased to another sender, or failed. */
+  type Outcome = 'empty' | 'busy' | 'failed';
   /** Conversations being said by this process; `again`: kicked meanwhile. */
-  const active = new Map<string, { again: boolean; done: Promise<'empty' | 'busy' | 'failed'> }>();
+  const active = new Map<string, { again: boolean; done: Promise<Outcome> }>();
   /** Failed says in a row, per conversation (reset once its outbox is found empty). */
   const retries = new Map<string, number>();
   let sweeping: Promise<void> | undefined;
   let closed = false;
 
-  /** Says every entry there is; 'empty' when the outbox was found empty (the index may drop it). */
-  async function drain(key: string, taken?: string[]): Promise<'empty' | 'busy' | 'failed'> {
+  /** Says every entry there is; `taken`: what the turn's save leased to this sender, so the first look is saved. */
+  async function drain(key: string, taken?: string[]): Promise<Outcome> {
     const renew = setInterval(() => void outbox.sent(key, owner, 0, leaseMs).catch(() => undefined), leaseMs / 3);
     try {
       for (let first = taken; ; first = undefined) {
@@ -106,7 +108,6 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
     }
   }
 
-  type Outcome = Awaited<ReturnType<typeof drain>>;
   /** Drains `key` until nobody kicked it meanwhile; resolves with how the last look ended. */
   function run(key: string, taken?: string[]): Promise<Outcome> {
     const running = active.get(key);
@@ -141,6 +142,10 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
     }
   }
 
+  async function idle(): Promise<void> {
+    while (active.size) await Promise.all([...active.values()].map((a) => a.done));
+  }
+
   const timer = setInterval(() => {
     sweeping ??= sweep().finally(() => (sweeping = undefined));
   }, sweepMs).unref();
@@ -148,14 +153,12 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
   return {
     kick: (key, taken) => void run(key, taken),
     lease: { owner, ms: leaseMs },
-    idle: async () => {
-      while (active.size) await Promise.all([...active.values()].map((a) => a.done));
-    },
+    idle,
     async close() {
       closed = true;
       clearInterval(timer);
       await sweeping;
-      await Promise.all([...active.values()].map((a) => a.done));
+      await idle();
     },
   };
 }
