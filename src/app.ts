@@ -121,7 +121,6 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
     else if (channel && prompts.length) await channel.send(key, prompts);
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });
-  // Safety signals are coalesced per conversation on their way out; the help lines are the engine's and always shown.
   const outbox = createOutboxSender({
     outbox: store.outbox, log,
     handles: (key) => !!outboundOf(outbound, key)?.say,
@@ -131,6 +130,7 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
       await channel.say(key, entry);
     },
   });
+  // Safety signals are coalesced per conversation on their way out; the help lines are the engine's and always shown.
   const runner: Runner = createRunner({ bank, engine, texts, store, delivery: withSignalWindow(delivery, { redis }), timers, log, defaultLocale: config.DEFAULT_LOCALE });
 
   return {

@@ -165,7 +165,6 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     }
   }
 
-  /** Reminders and follow-ups the bot says first (`core.outbound`). */
   /** Says prompts through the conversation's reference (proactively); unreachable: no reference, or Teams says so. */
   async function sayTo(key: string, prompts: Prompt[], answered: Outgoing['answered'], about?: { lng: Locale; checkinId?: string }): Promise<'sent' | 'unreachable'> {
     const { ref } = await records.get(key);
@@ -186,6 +185,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
     }
   }
 
+  /** Reminders and follow-ups the bot says first, and what saved turns say (`core.outbound`). */
   core.outbound.set('teams', {
     send: (key, prompts) => sayTo(key, prompts, []),
     say: async (key, entry) => void (await sayTo(key, entry.prompts, entry.answered, { lng: entry.lng, ...(entry.checkinId ? { checkinId: entry.checkinId } : {}) })),

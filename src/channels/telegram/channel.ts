@@ -14,7 +14,7 @@ import { botApiFetch } from './fetch.js';
 import { createInbound, startToken } from '../kit/inbound.js';
 import { conversationSeconds } from '../kit/records.js';
 import { chatRecords } from './record.js';
-import { commandMenu, toast } from './render.js';
+import { commandMenu, pressNotice } from './render.js';
 import { ChatLanes, type Pace } from '../kit/lanes.js';
 import { DEFAULT_PACE, retryAfter } from './send.js';
 import { createSpeaker, type Pressed, type Via } from './speaker.js';
@@ -26,8 +26,8 @@ import { isWellFormedUpdate } from './update.js';
  * given, long polling otherwise. An update is acknowledged as soon as its turn was saved, what it says with it
  * (the outbox): the outbox's sender says it afterwards at the chat's pace, so a quick tapper never waits for a
  * send slot and a crash in between loses nothing. A turn that could not be saved answers 5xx, so Telegram
- * delivers it again (the runner recognises the update id if it got further than that). Chat ids stay here: the rest of the bot sees
- * `tg:<pseudonym>`; the chat id is kept only in the per-conversation record (see record.ts).
+ * delivers it again (the runner recognises the update id if it got further than that). Chat ids stay here: the
+ * rest of the bot sees `tg:<pseudonym>`; the chat id is kept only in the per-conversation record (see record.ts).
  */
 
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
@@ -125,8 +125,8 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
     if (result.queued) {
       core.outbox.kick(key, result.taken);
       // Saved: the press is answered now (a notice is its toast), its messages follow from the outbox.
-      const notice = result.prompts.find((p) => p.kind === 'notice');
-      if (query) await ctx.answerCallbackQuery(notice ? { text: toast(notice.text) } : {}).catch(() => undefined);
+      const { toast } = pressNotice(result.prompts);
+      if (query) await ctx.answerCallbackQuery(toast ? { text: toast } : {}).catch(() => undefined);
       return;
     }
     const ctxState = result.state?.context;

@@ -41,6 +41,12 @@ export function toast(text: string): string {
   return text.length <= MAX_TOAST ? text : `${text.slice(0, MAX_TOAST - 1)}…`;
 }
 
+/** A button press's first notice (a stale button…) is shown as its toast instead of a message; the rest is sent. */
+export function pressNotice<P extends { kind: string; text: string }>(prompts: P[]): { toast?: string; rest: P[] } {
+  const notice = prompts.find((p) => p.kind === 'notice');
+  return notice ? { toast: toast(notice.text), rest: prompts.filter((p) => p !== notice) } : { rest: prompts };
+}
+
 const COMMANDS = ['help', 'language', 'back', 'stop', 'delete'] as const;
 
 /**

@@ -7,7 +7,7 @@ import { errorSummary } from '../../log.js';
 import type { Locale } from '../../survey/schema.js';
 import { answeredOf, type Outgoing } from '../../turns/outbox.js';
 import type { ChatRecord, ChatRecords } from './record.js';
-import { answeredText, toMessages, toast } from './render.js';
+import { answeredText, pressNotice, toMessages } from './render.js';
 import type { ChatLanes } from '../kit/lanes.js';
 import { isBlocked, isNotModified } from './send.js';
 
@@ -167,11 +167,10 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
       let prompts = said.prompts;
       let answer: (() => Promise<unknown>) | undefined;
       if (said.answer) {
-        // A notice (stale button…) becomes the press's toast instead of a message.
-        const notice = prompts.find((p) => p.kind === 'notice');
-        prompts = prompts.filter((p) => p !== notice);
+        const press = pressNotice(prompts);
+        prompts = press.rest;
         const reply = said.answer;
-        answer = () => reply(notice ? toast(notice.text) : undefined).catch((err: unknown) => {
+        answer = () => reply(press.toast).catch((err: unknown) => {
           log.warn({ key, err: errorSummary(err) }, 'telegram: answerCallbackQuery failed');
         });
       }
@@ -187,7 +186,7 @@ export function createSpeaker(deps: SpeakerDeps): Speaker {
       const via = (entry.via ?? {}) as Via;
       const chat = via.chat ?? (await records.get(key))?.chat;
       if (chat === undefined) return void log.info({ key }, 'telegram: nothing known to say this to; dropped');
-      const prompts = via.pressed ? entry.prompts.filter((p) => p.kind !== 'notice') : entry.prompts;
+      const prompts = via.pressed ? pressNotice(entry.prompts).rest : entry.prompts;
       try {
         await speak(key, chat, { ...entry, prompts, fromChat: via.chat !== undefined, ...(via.pressed ? { pressed: via.pressed } : {}) });
       } catch (err) {
