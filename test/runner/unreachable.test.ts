@@ -95,10 +95,13 @@ describe('runner: Redis unreachable', () => {
       await r.say('/wis');
       const yes = r.button(shared.texts.t('nl')('buttons.yesDelete'));
       const id = nextUpdate();
+      const ended = once(conn, 'end');
       conn.disconnect();
       await expect(r.send(yes, id)).rejects.toBeInstanceOf(RetryLaterError);
       expect((await summary(store, r.key))?.value).toBe('confirmDelete');
 
+      // disconnect() only ends the socket: the status stays 'ready' until it has closed, so reconnect after that.
+      await ended;
       await reconnect(conn);
       const again = await r.send(yes, id);
       expect(again.duplicate).toBe(false);
