@@ -18,7 +18,8 @@ const subjects: Array<[string, RateLimiter, (ms: number) => Promise<void>]> = [
 ];
 
 describe.each(subjects)('rate limiter: %s', (_name, limiter, elapse) => {
-  const rule = { limit: 2, windowSeconds: 1 };
+  // Two seconds: a slow machine still makes the first eight calls within one window.
+  const rule = { limit: 2, windowSeconds: 2 };
 
   it('allows `limit` hits per window, tells how long until it reopens, and looking does not count', async () => {
     const id = randomUUID();
@@ -28,10 +29,11 @@ describe.each(subjects)('rate limiter: %s', (_name, limiter, elapse) => {
     expect((await limiter.hit('b', id, rule)).ok).toBe(true);
     expect((await limiter.check('b', id, rule)).ok).toBe(false);
     const over = await limiter.hit('b', id, rule);
-    expect(over).toEqual({ ok: false, retryAfterSeconds: 1 });
+    expect(over.ok).toBe(false);
+    expect([1, 2]).toContain(over.retryAfterSeconds);
     expect((await limiter.hit('other-bucket', id, rule)).ok).toBe(true);
     expect((await limiter.hit('b', randomUUID(), rule)).ok).toBe(true);
-    await elapse(1100);
+    await elapse(2100);
     expect((await limiter.hit('b', id, rule)).ok).toBe(true);
   });
 });

@@ -102,7 +102,7 @@ export class TgPerson extends TgUser {
    * as a person does, for what comes next — a question newer than message `after`, or the thanks — at most
    * `timeoutMs` (a turn that says nothing new leaves the caller to check what the chat shows).
    */
-  async next(after: number, timeoutMs = 5_000): Promise<void> {
+  async next(after: number, timeoutMs = 15_000): Promise<void> {
     const moved = () => (this.keyboardMessage()?.message_id ?? 0) > after || (this.finished() && this.messages().at(-1)!.message_id > after);
     await this.h.api.until(moved, timeoutMs, this.user.id);
   }

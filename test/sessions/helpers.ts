@@ -40,7 +40,7 @@ export function countCommands(client: RedisClient): { readonly count: number; re
 }
 
 /** Polls `condition` every 20 ms for at most `timeoutMs`; the caller asserts on what it sees afterwards. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
     if (await condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 20));

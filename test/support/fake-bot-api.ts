@@ -210,7 +210,7 @@ export async function startFakeBotApi(opts: { token?: string; botUsername?: stri
     webhookReply,
     blockChat: (chatId) => blocked.add(String(chatId)),
     unblockChat: (chatId) => blocked.delete(String(chatId)),
-    waitForCalls: (method, n, timeoutMs = 5_000) =>
+    waitForCalls: (method, n, timeoutMs = 15_000) =>
       waitUntil(waiters, () => callsOf(method), n, timeoutMs, `${method} calls`),
     until: (check, timeoutMs, chat) => {
       const set = chat === undefined ? waiters : (chatWaiters.get(String(chat)) ?? chatWaiters.set(String(chat), new Set()).get(String(chat))!);

@@ -182,7 +182,7 @@ export async function startFakeConnector(opts: { accessToken?: string; clientSec
     activities,
     requests,
     failNext: (op, fault) => faults.push({ op, fault, left: fault.times ?? 1 }),
-    waitForActivities: (n, timeoutMs = 5_000) => waitUntil(waiters, () => activities, n, timeoutMs, 'connector activities'),
+    waitForActivities: (n, timeoutMs = 15_000) => waitUntil(waiters, () => activities, n, timeoutMs, 'connector activities'),
     clear() {
       activities.length = 0;
       requests.length = 0;

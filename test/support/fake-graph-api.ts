@@ -174,7 +174,7 @@ export async function startFakeGraphApi(opts: { version?: string; phoneNumberId?
     messages: (to) => sent.filter((m) => to === undefined || m.to === to),
     reads: () => [...read],
     failNext: (fault) => faults.push({ fault, left: fault.times ?? 1 }),
-    waitForMessages: (n, timeoutMs = 5_000) => waitUntil(waiters, () => sent, n, timeoutMs, 'WhatsApp messages'),
+    waitForMessages: (n, timeoutMs = 15_000) => waitUntil(waiters, () => sent, n, timeoutMs, 'WhatsApp messages'),
     clear() {
       calls.length = 0;
       sent.length = 0;
