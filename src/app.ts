@@ -116,9 +116,8 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
    */
   const onTimer = async (key: string, kind: 'reminder' | 'expire') => {
     const channel = outboundOf(outbound, key);
-    const { prompts, queued, taken } = await runner.handle({ key, input: { kind: 'timer', timer: kind }, ...(channel?.say ? { outbox: { lease: outbox.lease } } : {}) });
-    if (queued) outbox.kick(key, taken);
-    else if (channel && prompts.length) await channel.send(key, prompts);
+    const { prompts, queued } = await runner.handle({ key, input: { kind: 'timer', timer: kind }, ...(channel?.say ? { outbox: {} } : {}) });
+    if (!queued && channel && prompts.length) await channel.send(key, prompts);
   };
   const timers = redis ? createRedisTimers({ connection: redis, handler: onTimer }) : createMemoryTimers({ handler: onTimer });
   const outbox = createOutboxSender({
@@ -131,7 +130,7 @@ export async function createCore(config: Config, log: Logger, opts: CoreOptions 
     },
   });
   // Safety signals are coalesced per conversation on their way out; the help lines are the engine's and always shown.
-  const runner: Runner = createRunner({ bank, engine, texts, store, delivery: withSignalWindow(delivery, { redis }), timers, log, defaultLocale: config.DEFAULT_LOCALE });
+  const runner: Runner = createRunner({ bank, engine, texts, store, delivery: withSignalWindow(delivery, { redis }), timers, log, defaultLocale: config.DEFAULT_LOCALE, sender: outbox });
 
   return {
     config, log, bank, texts, engine, store, delivery, timers, runner, pseudonymise, redis, sinkDescription, outbound, outbox,

@@ -10,7 +10,7 @@ import { LOCALES, type LoadedFlow, type Locale } from '../survey/schema.js';
 import type { Delivery } from '../delivery/port.js';
 import type { ConversationTimers } from '../sessions/timers.js';
 import { apply, effectTable } from './effects.js';
-import { answeredOf, type Outgoing } from './outbox.js';
+import { answeredOf, type OutboxSender, type Outgoing } from './outbox.js';
 
 /**
  * The turn service: claim the update id and load (one round trip on Redis) → the engine's pure `step` → the
@@ -19,7 +19,8 @@ import { answeredOf, type Outgoing } from './outbox.js';
  * Responses and signals are queued before the state that produced them is saved, so a crash in between loses
  * nothing (their ids are stable, the queue ignores a second copy); the channel renders the prompts only after
  * `handle` resolves, so nothing is said that was not saved. A turn given `outbox` has its prompts saved with the
- * state instead (outbox.ts): the channel answers the platform at once and the outbox's sender says them.
+ * state instead (outbox.ts), and the runner hands them to the outbox's sender: the channel answers the platform at
+ * once and the sender says them.
  */
 
 /** What is kept per conversation: the engine's snapshot and the platform update ids it already applied. */
@@ -35,11 +36,8 @@ export interface Turn {
   input: Input;
   /** Platform update id (Telegram `update_id`, Bot Framework `activity.id`), for duplicate protection. */
   updateId?: string;
-  /**
-   * Save what the turn says in the conversation's outbox, with `via` (the channel's context) to say it by; with
-   * `lease`, the save also leases the outbox to that sender when free (`TurnResult.taken`).
-   */
-  outbox?: { via?: unknown; lease?: Saying['lease'] };
+  /** Save what the turn says in the conversation's outbox, with `via` (the channel's context) to say it by. */
+  outbox?: { via?: unknown };
 }
 
 export interface TurnResult {
@@ -50,8 +48,6 @@ export interface TurnResult {
   state: Snapshot | undefined;
   /** The prompts were saved in the outbox with the state: the outbox's sender says them, not the caller. */
   queued?: boolean;
-  /** The save leased the outbox to the turn's sender: everything it holds, oldest first. */
-  taken?: string[];
 }
 
 /** Redis (or another dependency) is unreachable: tell the respondent to retry, tell the platform 5xx. */
@@ -83,6 +79,12 @@ export interface RunnerDeps {
   now?: () => Date;
   /** The language when a conversation has none yet (`DEFAULT_LOCALE`). */
   defaultLocale?: Locale;
+  /**
+   * Says what turns given `outbox` saved: each save leases the outbox to it when free (it then says the turn
+   * without looking first), and it is kicked after every such turn, a duplicate too (what its first copy saved may
+   * still wait). Without it, saved words wait for another process's sender.
+   */
+  sender?: Pick<OutboxSender, 'kick' | 'lease'>;
 }
 
 const RECENT = 20;
@@ -103,7 +105,7 @@ export interface Runner {
 }
 
 export function createRunner(deps: RunnerDeps): Runner {
-  const { bank, engine, store, log } = deps;
+  const { bank, engine, store, log, sender } = deps;
   const effects = effectTable(deps);
   const defaultLocale = deps.defaultLocale ?? LOCALES[0];
   const now = deps.now ?? (() => new Date());
@@ -129,7 +131,7 @@ export function createRunner(deps: RunnerDeps): Runner {
    */
   const idleTimer = (input: Input, conv: Conversation | undefined) => input.kind === 'timer' && (!conv || SETTLED_STATES.includes(conv.snap.value));
 
-  /** One attempt: undefined when another writer saved first; `queued`/`taken` as in `TurnResult`. */
+  /** One attempt: undefined when another writer saved first; `queued` as in `TurnResult`, `taken` as in `Saying`. */
   async function stepOnce(turn: Turn, at: Date, claimed: boolean, loaded: Stored<Conversation> | undefined): Promise<
     { duplicate: true } | { duplicate: false; result: StepResult; added: Prompt[]; queued?: boolean; taken?: string[] } | undefined
   > {
@@ -150,7 +152,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       return { duplicate: false as const, result, added };
     }
     const outgoing = turn.outbox && outgoingOf(result, added, lng, turn.outbox.via);
-    const saying: Saying | undefined = outgoing && { entry: JSON.stringify(outgoing), ...(turn.outbox?.lease ? { lease: turn.outbox.lease } : {}) };
+    const saying: Saying | undefined = outgoing && { entry: JSON.stringify(outgoing), ...(sender ? { lease: sender.lease } : {}) };
     const saved = await store.save(turn.key, { snap: result.state, recent }, loaded?.rev ?? 0, ttlOf(flowOf(result.state)), saying);
     return saved === 'ok' ? { duplicate: false as const, result, added, queued: !!saying, ...(saying?.taken ? { taken: saying.taken } : {}) } : undefined;
   }
@@ -183,12 +185,16 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (attempt > 1) loaded = await store.load(turn.key);
       const r = await stepOnce(turn, at, claimed, loaded);
       if (!r) continue; // another replica saved first: start again from its state
-      if (r.duplicate) return { prompts: [], events: [], duplicate: true, state: undefined };
+      if (r.duplicate) {
+        if (turn.outbox) sender?.kick(turn.key);
+        return { prompts: [], events: [], duplicate: true, state: undefined };
+      }
       const { state, events } = r.result;
       const lng = state?.context.lng ?? defaultLocale;
       const after = await apply(effects, 'after', events, { key: turn.key, state, lng, flowOf });
-      const result = { prompts: [...r.result.prompts, ...r.added, ...after], events, duplicate: false, state, queued: !!r.queued, ...(r.taken ? { taken: r.taken } : {}) };
+      const result = { prompts: [...r.result.prompts, ...r.added, ...after], events, duplicate: false, state, queued: !!r.queued };
       for (const o of observers) await o.saved?.(turn, result);
+      if (r.queued) sender?.kick(turn.key, r.taken);
       return result;
     }
     throw new Error(`conversation stayed contended after ${MAX_ATTEMPTS} attempts`);

@@ -30,7 +30,7 @@ export interface Inbound {
   lngOf(key: string, hint: Locale): Promise<Locale>;
 }
 
-export function createInbound(core: Pick<Core, 'runner' | 'store' | 'texts'> & Partial<Pick<Core, 'outbox'>>, checkins: Checkins | undefined, channel: string): Inbound {
+export function createInbound(core: Pick<Core, 'runner' | 'store' | 'texts'>, checkins: Checkins | undefined, channel: string): Inbound {
   const { runner, store, texts } = core;
 
   const lngOf = async (key: string, hint: Locale) => (await store.load(key).catch(() => undefined))?.state.snap.context.lng ?? hint;
@@ -46,9 +46,7 @@ export function createInbound(core: Pick<Core, 'runner' | 'store' | 'texts'> & P
 
   async function turn(key: string, input: Input, updateId: string | undefined, tryAgain: TryAgain, outbox?: Turn['outbox']) {
     const hint = ('lng' in input && input.lng) || undefined;
-    // The save may lease the outbox to this process's sender: it then says the turn without looking first.
-    const saying = outbox && { ...outbox, ...(core.outbox ? { lease: core.outbox.lease } : {}) };
-    const r = await guarded(runner.handle({ key, input, ...(updateId ? { updateId } : {}), ...(saying ? { outbox: saying } : {}) }), key, hint ?? texts.fallback, tryAgain);
+    const r = await guarded(runner.handle({ key, input, ...(updateId ? { updateId } : {}), ...(outbox ? { outbox } : {}) }), key, hint ?? texts.fallback, tryAgain);
     return r.duplicate ? undefined : r;
   }
 

@@ -96,7 +96,7 @@ export async function createTeamsChannel(opts: TeamsChannelOptions): Promise<Tea
   }
 
   async function sayResult(key: string, r: TurnResult | undefined, io: ConversationIo, lng: Locale): Promise<void> {
-    if (!r || r.queued) return core.outbox.kick(key, r?.taken); // a redelivery: what its first copy saved may wait
+    if (!r || r.queued) return; // the outbox's sender says it (for a redelivery, what its first copy saved)
     try {
       await speaker.say(key, io, r.prompts, answeredOf(r.events), r.state?.context.lng ?? lng);
       if (r.events.some((e) => e.type === 'data.delete')) await records.delete(key);

@@ -116,14 +116,12 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
     const key = keyOf(chat);
     const result = await inbound.turn(key, input, String(ctx.update.update_id), (lng) => sayTryAgain(ctx, chat, lng), viaOf(ctx, chat));
     if (result) return sayResult(ctx, chat, key, result);
-    core.outbox.kick(key); // a redelivery: what its first copy saved may still be waiting
     if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
   }
 
   async function sayResult(ctx: Context, chat: number, key: string, result: TurnResult): Promise<void> {
     const query = ctx.callbackQuery;
     if (result.queued) {
-      core.outbox.kick(key, result.taken);
       // Saved: the press is answered now (a notice is its toast), its messages follow from the outbox.
       const { toast } = pressNotice(result.prompts);
       if (query) await ctx.answerCallbackQuery(toast ? { text: toast } : {}).catch(() => undefined);

@@ -104,7 +104,7 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions): WhatsAppCha
 
   /** Saved with the turn (the outbox): said after the acknowledgement, by whichever process gets to it. */
   function sayResult(key: string, heard: Heard, result: TurnResult | undefined): void {
-    if (!result || result.queued) return core.outbox.kick(key, result?.taken); // a redelivery: what its first copy saved may wait
+    if (!result || result.queued) return; // the outbox's sender says it (for a redelivery, what its first copy saved)
     const ctx = result.state?.context;
     const deleted = result.events.some((e) => e.type === 'data.delete');
     const said = { prompts: result.prompts, answered: answeredOf(result.events), ...(deleted ? { deleted } : {}), ...(ctx ? { lng: ctx.lng, checkinId: ctx.checkin.id } : {}) };
@@ -118,7 +118,7 @@ export function createWhatsAppChannel(opts: WhatsAppChannelOptions): WhatsAppCha
   /** `start <token>`: redeem the invite and open its check-in; a refusal is said once, however often it arrives. */
   async function start(key: string, heard: Heard, token: string, updateId: string): Promise<void> {
     const { result, refusal } = await inbound.start(key, token, { pseudonym: pseudonymOf(heard.to), updateId, lng: defaultLocale, outbox: { via: heard } }, tryAgain(key, heard));
-    if (result || !refusal) sayResult(key, heard, result);
+    sayResult(key, heard, result);
     if (refusal) later(speaker.reply(key, heard, { prompts: [refusal] }), 'invite refusal could not be said');
   }
 
