@@ -20,8 +20,10 @@ export interface EffectContext {
   flowOf(snap: Snapshot): LoadedFlow;
 }
 
-type Handler<E> = (event: E, ctx: EffectContext) => Promise<Prompt | void>;
-export type EffectTable = { [T in EngineEvent['type']]?: { before?: Handler<Extract<EngineEvent, { type: T }>>; after?: Handler<Extract<EngineEvent, { type: T }>> } };
+type Handler<E, R> = (event: E, ctx: EffectContext) => Promise<R>;
+export type EffectTable = {
+  [T in EngineEvent['type']]?: { before?: Handler<Extract<EngineEvent, { type: T }>, Prompt | void>; after?: Handler<Extract<EngineEvent, { type: T }>, void> };
+};
 
 export interface EffectDeps {
   engine: Engine;
@@ -71,7 +73,7 @@ export function effectTable({ engine, delivery, timers }: EffectDeps): EffectTab
 export async function apply(table: EffectTable, phase: 'before' | 'after', events: EngineEvent[], ctx: EffectContext): Promise<Prompt[]> {
   const added: Prompt[] = [];
   for (const e of events) {
-    const handler = table[e.type]?.[phase] as Handler<EngineEvent> | undefined;
+    const handler = table[e.type]?.[phase] as Handler<EngineEvent, Prompt | void> | undefined;
     const prompt = handler && (await handler(e, ctx));
     if (prompt) added.push(prompt);
   }

@@ -191,8 +191,8 @@ export function createRunner(deps: RunnerDeps): Runner {
       }
       const { state, events } = r.result;
       const lng = state?.context.lng ?? defaultLocale;
-      const after = await apply(effects, 'after', events, { key: turn.key, state, lng, flowOf });
-      const result = { prompts: [...r.result.prompts, ...r.added, ...after], events, duplicate: false, state, queued: !!r.queued };
+      await apply(effects, 'after', events, { key: turn.key, state, lng, flowOf });
+      const result = { prompts: [...r.result.prompts, ...r.added], events, duplicate: false, state, queued: !!r.queued };
       for (const o of observers) await o.saved?.(turn, result);
       if (r.queued) sender?.kick(turn.key, r.taken);
       return result;
