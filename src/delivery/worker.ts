@@ -67,10 +67,7 @@ async function attempt(job: Job<Document>, ctx: LaneContext): Promise<'delivered
   const at = { id: doc.id, lane: ctx.lane, attempt: job.attemptsMade + 1 };
   const url = ctx.urls[ctx.lane];
   const blockers = await ctx.ledger.blockers(doc.id, url);
-  if (blockers.forgotten) {
-    ctx.log.info(at, 'delivery dropped: the respondent asked to be forgotten');
-    return 'forgotten';
-  }
+  if (blockers.forgotten) return dropped(ctx, at);
   if (blockers.gone) {
     return deadLetter(doc, ctx, at.attempt - 1, 'endpoint gone (410)', () => ctx.log.warn(at, 'webhook endpoint is gone (410): moved to dead letters without an attempt'));
   }
@@ -99,6 +96,11 @@ async function deadLetter(document: Document, ctx: LaneContext, attempts: number
     said();
     return 'dead';
   }
-  ctx.log.info({ id: document.id, lane: ctx.lane }, 'delivery dropped: the respondent asked to be forgotten');
+  return dropped(ctx, { id: document.id, lane: ctx.lane });
+}
+
+/** The respondent asked to be forgotten (`/wis`): the document is neither posted nor kept. */
+function dropped(ctx: LaneContext, at: { id: string; lane: LaneContext['lane']; attempt?: number }): 'forgotten' {
+  ctx.log.info(at, 'delivery dropped: the respondent asked to be forgotten');
   return 'forgotten';
 }
