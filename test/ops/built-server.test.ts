@@ -49,6 +49,19 @@ function start(): BotProcess {
   return p;
 }
 
+/** Once the check-in's response arrived, stops `bot` cleanly; the response came once, with every item once. */
+async function deliveredOnce(bot: BotProcess, checkinId: string): Promise<{ answers: Array<{ item: string; status: string }> }> {
+  await receiver.until((a) => a.some((x) => x.body.checkinId === checkinId && x.body.type === 'response.completed'));
+  bot.child.kill('SIGTERM');
+  expect(await bot.exit).toBe(0);
+  const copies = receiver.delivered().filter((a) => a.body.checkinId === checkinId && a.body.type === 'response.completed');
+  expect(copies).toHaveLength(1);
+  const doc = copies[0]!.body as { answers: Array<{ item: string; status: string }> };
+  const items = doc.answers.map((a) => a.item);
+  expect(new Set(items).size).toBe(items.length);
+  return doc;
+}
+
 describe('the built server (node dist/main.js)', () => {
   it('refuses a bad configuration at start: every problem named at once, exit 1', async () => {
     const refused = startBotProcess(image, {
@@ -115,14 +128,7 @@ describe('the built server (node dist/main.js)', () => {
     await person.playToEnd();
     expect(person.finished()).toBe(true);
 
-    await receiver.until((a) => a.some((x) => x.body.checkinId === checkinId && x.body.type === 'response.completed'));
-    second.child.kill('SIGTERM');
-    expect(await second.exit).toBe(0);
-    const copies = receiver.delivered().filter((a) => a.body.checkinId === checkinId && a.body.type === 'response.completed');
-    expect(copies).toHaveLength(1);
-    const doc = copies[0]!.body as { answers: Array<{ item: string; status: string }> };
-    const items = doc.answers.map((a) => a.item);
-    expect(new Set(items).size).toBe(items.length);
+    const doc = await deliveredOnce(second, checkinId);
     expect(doc.answers.filter((a) => a.status === 'answered').length).toBeGreaterThanOrEqual(15);
   });
 
@@ -162,12 +168,6 @@ describe('the built server (node dist/main.js)', () => {
 
     await person.playToEnd();
     expect(person.finished()).toBe(true);
-    await receiver.until((a) => a.some((x) => x.body.checkinId === checkinId && x.body.type === 'response.completed'));
-    next.child.kill('SIGTERM');
-    expect(await next.exit).toBe(0);
-    const copies = receiver.delivered().filter((a) => a.body.checkinId === checkinId && a.body.type === 'response.completed');
-    expect(copies).toHaveLength(1);
-    const items = (copies[0]!.body as { answers: Array<{ item: string }> }).answers.map((a) => a.item);
-    expect(new Set(items).size).toBe(items.length);
+    await deliveredOnce(next, checkinId);
   }, 90_000);
 });
